@@ -1,0 +1,3 @@
+export * from "./outcome-to-http.js";
+export * from "./problem-document.js";
+export * from "./rate-limit-headers.js";

@@ -1,0 +1,74 @@
+import type {
+  RateLimitDecision,
+  RateLimitRule,
+  RateLimitStore,
+} from "../ports/rate-limit-store.js";
+import { LruMap } from "./lru-map.js";
+
+/** Options of {@link createMemoryRateLimitStore}. */
+export interface MemoryRateLimitStoreOptions {
+  /** Most keys (users) tracked at once; the least recently seen is forgotten. @default 10000 */
+  maxKeys?: number;
+}
+
+/**
+ * In-process {@link RateLimitStore}. Sliding window is a log of accepted times (exact: never
+ * more than `limit` in any `windowMs`); fixed window a counter per window; token bucket
+ * refills `limit` tokens per `windowMs` continuously.
+ */
+export function createMemoryRateLimitStore(
+  options: MemoryRateLimitStoreOptions = {},
+): RateLimitStore {
+  const logs = new LruMap<string, number[]>(options.maxKeys ?? 10_000);
+  const buckets = new LruMap<string, { tokens: number; at: number }>(options.maxKeys ?? 10_000);
+
+  function slidingWindow(key: string, rule: RateLimitRule, now: number): RateLimitDecision {
+    const since = now - rule.windowMs;
+    const log = (logs.get(key) ?? []).filter((at) => at > since);
+    const allowed = log.length < rule.limit;
+    if (allowed) log.push(now);
+    logs.set(key, log);
+    const oldest = log[0] ?? now;
+    const resetMs = log.length < rule.limit ? 0 : Math.max(0, oldest + rule.windowMs - now);
+    return { allowed, limit: rule.limit, remaining: Math.max(0, rule.limit - log.length), resetMs };
+  }
+
+  function fixedWindow(key: string, rule: RateLimitRule, now: number): RateLimitDecision {
+    const windowStart = now - (now % rule.windowMs);
+    const bucketKey = `${key}\u0000${windowStart}`;
+    const log = logs.get(bucketKey) ?? [];
+    const allowed = log.length < rule.limit;
+    if (allowed) log.push(now);
+    logs.set(bucketKey, log);
+    return {
+      allowed,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - log.length),
+      resetMs: windowStart + rule.windowMs - now,
+    };
+  }
+
+  function tokenBucket(key: string, rule: RateLimitRule, now: number): RateLimitDecision {
+    const perMs = rule.limit / rule.windowMs;
+    const bucket = buckets.get(key) ?? { tokens: rule.limit, at: now };
+    const tokens = Math.min(rule.limit, bucket.tokens + (now - bucket.at) * perMs);
+    const allowed = tokens >= 1;
+    const left = allowed ? tokens - 1 : tokens;
+    buckets.set(key, { tokens: left, at: now });
+    const resetMs = left >= 1 ? 0 : Math.ceil((1 - left) / perMs);
+    return { allowed, limit: rule.limit, remaining: Math.floor(left), resetMs };
+  }
+
+  return {
+    async consume(key, rule, nowMs) {
+      switch (rule.algorithm) {
+        case "fixed-window":
+          return fixedWindow(key, rule, nowMs);
+        case "token-bucket":
+          return tokenBucket(key, rule, nowMs);
+        default:
+          return slidingWindow(key, rule, nowMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { EventBus } from "../ports/event-bus.js";
+import { BUS_TOPICS } from "../ports/event-bus.js";
+import type { ExecutorEvent } from "../ports/executor.js";
+import type { ExecutionEvent } from "../schemas/execution-event.js";
+import type { JsonValue } from "../schemas/json-value.js";
+
+/** How an execution event travels on the bus: with the user it belongs to, for scoping. */
+export interface ExecutionEventEnvelope {
+  /** Owner of the execution; only they (and admins) may see the event. */
+  user_id: string;
+  /** The event as streamed to clients. */
+  event: ExecutionEvent;
+}
+
+type NoTimestamp<T> = T extends unknown ? Omit<T, "timestamp" | "request_id"> : never;
+
+/**
+ * Publishes the events of one execution in the order the contract promises: queued, started,
+ * non-decreasing progress, then exactly one terminal event (complete or error). Out-of-order
+ * or repeated events from an executor are dropped, a missing `queued` is supplied.
+ */
+export class ExecutionEventPublisher {
+  #stage: "new" | "queued" | "started" | "done" = "new";
+  #progress = 0;
+  #pending: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly userId: string,
+    private readonly requestId: string,
+    private readonly cid: string,
+    private readonly now: () => number,
+    private readonly onPublishError: (error: unknown) => void,
+  ) {}
+
+  /** Forwards an executor's event. */
+  fromExecutor(event: ExecutorEvent, executorNodePrefix: string): void {
+    if (event.type === "queued") {
+      if (this.#stage !== "new") return;
+      this.#emit({ type: "execution_queued", cid: this.cid, position: event.position });
+      this.#stage = "queued";
+    } else if (event.type === "started") {
+      if (this.#stage === "started" || this.#stage === "done") return;
+      this.queued();
+      this.#emit({
+        type: "execution_started",
+        executor_node: `${executorNodePrefix}/${event.executorNode}`,
+      });
+      this.#stage = "started";
+    } else {
+      if (this.#stage !== "started" || !(event.progress >= this.#progress)) return;
+      this.#progress = Math.min(100, event.progress);
+      this.#emit({ type: "execution_progress", progress: this.#progress });
+    }
+  }
+
+  /** Emits `execution_queued` (position 0) unless something was emitted already. */
+  queued(): void {
+    if (this.#stage !== "new") return;
+    this.#emit({ type: "execution_queued", cid: this.cid, position: 0 });
+    this.#stage = "queued";
+  }
+
+  /** Emits the one terminal event; later calls are ignored. */
+  finish(
+    terminal: NoTimestamp<
+      Extract<ExecutionEvent, { type: "execution_complete" | "execution_error" }>
+    >,
+  ): void {
+    if (this.#stage === "done") return;
+    this.#emit(terminal);
+    this.#stage = "done";
+  }
+
+  /** Resolves when every event emitted so far was handed to the bus. */
+  flushed(): Promise<unknown> {
+    return this.#pending;
+  }
+
+  #emit(event: NoTimestamp<ExecutionEvent>): void {
+    const full = {
+      ...event,
+      request_id: this.requestId,
+      timestamp: new Date(this.now()).toISOString(),
+    } as ExecutionEvent;
+    const envelope: ExecutionEventEnvelope = { user_id: this.userId, event: full };
+    // Chain publishes so the bus sees them in order even when the adapter is asynchronous.
+    this.#pending = this.#pending
+      .then(() => this.bus.publish(BUS_TOPICS.executionEvents, envelope as unknown as JsonValue))
+      .catch(this.onPublishError);
+  }
+}

@@ -1,0 +1,32 @@
+import type { PolicyLimits } from "../policy/resolve-policy.js";
+import { DEFAULT_POLICY_LIMITS } from "../policy/resolve-policy.js";
+import type { RateLimitRule } from "../ports/rate-limit-store.js";
+
+/** Tunables of the pipeline. */
+export interface RelayConfig {
+  /** Per-user rate limit. @default 10 per 60000 ms, sliding window */
+  rateLimit: RateLimitRule;
+  /** Per-role overrides of `rateLimit.limit`; the highest among a caller's roles applies. @default {} */
+  rateLimitByRole: Readonly<Record<string, number>>;
+  /** How long a completed response is replayed. @unit milliseconds @default 300000 */
+  idempotencyTtlMs: number;
+  /**
+   * Added to `max_time` to bound an idempotency lease and a duplicate's wait for the first
+   * request (module resolution and queueing take time too). @unit milliseconds @default 10000
+   */
+  idempotencyMarginMs: number;
+  /** Policy defaults and maxima. */
+  policy: PolicyLimits;
+  /** Name of this relay in events (`executor_node` prefix). @default "relay" */
+  nodeName: string;
+}
+
+/** The defaults of {@link RelayConfig}, which are the seed's. */
+export const DEFAULT_RELAY_CONFIG: RelayConfig = {
+  rateLimit: { limit: 10, windowMs: 60_000, algorithm: "sliding-window" },
+  rateLimitByRole: {},
+  idempotencyTtlMs: 300_000,
+  idempotencyMarginMs: 10_000,
+  policy: DEFAULT_POLICY_LIMITS,
+  nodeName: "relay",
+};

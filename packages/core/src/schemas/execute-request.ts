@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { jsonValueSchema } from "./json-value.js";
+import { moduleReferenceSchema } from "./module-reference.js";
+import { requestedPolicySchema } from "./policy.js";
+
+/** The calling conventions the relay knows. `numeric`: exported function; `wasi`: WASI preview1 command. */
+export const abiSchema = z.enum(["numeric", "wasi"]);
+
+/** A calling convention. */
+export type Abi = z.infer<typeof abiSchema>;
+
+/** Body of `POST /intent/execute-wasm`. */
+export const executeRequestSchema = z
+  .object({
+    /** Module to run: CIDv0, CIDv1 or `glyph://name@tag`. */
+    cid: moduleReferenceSchema,
+    /** Inputs: the entry's parameters (numeric ABI) or a JSON document (WASI stdin). @default [] */
+    inputs: z.union([z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]).default([]),
+    /** Resource policy; missing fields take the server defaults. */
+    policy: requestedPolicySchema.optional(),
+    /** Explicit idempotency key; the `Idempotency-Key` header is also accepted. */
+    idempotency_key: z.string().min(1).max(255).optional(),
+    /** Export to call with the numeric ABI. @default "main" */
+    entry: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\s]+$/, "must not contain white space")
+      .optional(),
+    /** Calling convention; chosen from the module's imports and exports when absent. */
+    abi: abiSchema.optional(),
+  })
+  .strict();
+
+/** A validated execute request (defaults applied). */
+export type ExecuteRequest = z.infer<typeof executeRequestSchema>;
+
+/** An execute request as a caller writes it (defaults not yet applied). */
+export type ExecuteRequestInput = z.input<typeof executeRequestSchema>;

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { executionErrorSchema } from "./execution-error.js";
+import { jsonValueSchema } from "./json-value.js";
+
+const responseBase = {
+  /** Content hash of the request (64 hex digits). */
+  request_id: z.string().regex(/^[0-9a-f]{64}$/),
+  /** CIDv1 of the bytes that ran. */
+  resolved_cid: z.string().optional(),
+  /** Metered instructions spent; `null` when the executor does not meter. */
+  gas_used: z.number().int().nonnegative().nullable(),
+  /** Time spent executing. @unit milliseconds */
+  duration: z.number().nonnegative(),
+  /** When the execution finished (ISO 8601). */
+  executed_at: z.iso.datetime(),
+};
+
+/** Answer of a successful execution. */
+export const executeSuccessSchema = z.object({
+  success: z.literal(true),
+  ...responseBase,
+  output: jsonValueSchema,
+});
+
+/** Answer of an execution that ran and failed (trap, timeout, out of gas…). */
+export const executeFailureSchema = z.object({
+  success: z.literal(false),
+  ...responseBase,
+  output: jsonValueSchema.optional(),
+  error: executionErrorSchema,
+});
+
+/** Body of a `200` answer to `POST /intent/execute-wasm`. */
+export const executeResponseSchema = z.discriminatedUnion("success", [
+  executeSuccessSchema,
+  executeFailureSchema,
+]);
+
+/** Body of a `200` answer to `POST /intent/execute-wasm`. */
+export type ExecuteResponse = z.infer<typeof executeResponseSchema>;

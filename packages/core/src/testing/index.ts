@@ -1,0 +1,4 @@
+export * from "./event-bus-conformance.js";
+export * from "./idempotency-store-conformance.js";
+export * from "./rate-limit-store-conformance.js";
+export * from "./unique-key.js";
