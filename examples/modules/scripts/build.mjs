@@ -1,0 +1,38 @@
+// Builds the example modules from source into dist/: one .wasm per source and a glyphs.json
+// that maps name@tag to the CIDv1 (raw) of the built bytes. Deterministic: same sources, same CIDs.
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { rawCid } from "@wasm-relay/core";
+import createWabt from "wabt";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const sourceDir = join(root, "src");
+const outputDir = join(root, "dist");
+
+const wabt = await createWabt();
+await rm(outputDir, { recursive: true, force: true });
+await mkdir(outputDir, { recursive: true });
+
+const cids = new Map();
+for (const file of (await readdir(sourceDir)).sort()) {
+  if (!file.endsWith(".wat")) continue;
+  const text = await readFile(join(sourceDir, file), "utf8");
+  const parsed = wabt.parseWat(file, text);
+  const { buffer } = parsed.toBinary({ log: false, write_debug_names: false });
+  parsed.destroy();
+  const bytes = new Uint8Array(buffer);
+  const name = file.replace(/\.wat$/, ".wasm");
+  await writeFile(join(outputDir, name), bytes);
+  cids.set(file, await rawCid(bytes));
+}
+
+const sourceGlyphs = JSON.parse(await readFile(join(sourceDir, "glyphs.json"), "utf8"));
+const glyphs = {};
+for (const [glyph, source] of Object.entries(sourceGlyphs)) {
+  const cid = cids.get(source);
+  if (!cid) throw new Error(`glyphs.json names ${source}, which was not built`);
+  glyphs[glyph] = cid;
+}
+await writeFile(join(outputDir, "glyphs.json"), `${JSON.stringify(glyphs, null, 2)}\n`);
+console.log(`built ${cids.size} modules into ${outputDir}`);
