@@ -156,11 +156,13 @@ export function createRelay(dependencies: RelayDependencies): Relay {
 
     // 3. Idempotency.
     const key = scopeIdempotencyKey(identity.userId, explicitKey ?? requestId);
+    // A live holder finishes within `bound`; its lease lasts twice that so that a duplicate's
+    // wait ends (409) before the lease could expire under a slow but living holder.
     const bound = policy.max_time + config.idempotencyMarginMs;
     const gate = await passIdempotencyGate(idempotencyStore, clock, {
       key,
       fingerprint: requestId,
-      leaseMs: bound,
+      leaseMs: 2 * bound,
       waitMs: bound,
       signal: options.signal,
     });
@@ -310,7 +312,8 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       ...(response.success ? {} : { error: response.error }),
     });
 
-    // 8. tmpbus: completed; metrics.
+    // 8. tmpbus: completed (after the execution's own events); metrics.
+    await events?.flushed();
     await publish(BUS_TOPICS.completed, {
       ...busEvent,
       timestamp: response.executed_at,
@@ -319,7 +322,6 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       error: response.success ? null : response.error.message,
       error_code: response.success ? null : response.error.code,
     });
-    await events?.flushed();
     if (response.success) metrics.increment(METRIC_NAMES.success);
     else metrics.increment(METRIC_NAMES.error, { code: response.error.code });
     metrics.observe(METRIC_NAMES.duration, response.duration);

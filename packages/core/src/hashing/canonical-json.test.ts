@@ -1,0 +1,52 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { JsonValue } from "../schemas/json-value.js";
+import { canonicalJson } from "./canonical-json.js";
+
+describe("canonicalJson", () => {
+  it("sorts keys at every depth and drops white space", () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+
+  it("spells numbers in their shortest form whatever the source spelling", () => {
+    expect(canonicalJson(JSON.parse("[1.0, 1e0, 100e-2, -0, 1e21, 0.000001]"))).toBe(
+      "[1,1,1,0,1e+21,0.000001]",
+    );
+  });
+
+  it("sorts by UTF-16 code units, as RFC 8785 specifies", () => {
+    expect(canonicalJson({ "\u20ac": 1, "\ud83d\ude00": 2, a: 3, B: 4 })).toBe(
+      '{"B":4,"a":3,"€":1,"😀":2}',
+    );
+  });
+
+  it("refuses non-finite numbers", () => {
+    expect(() => canonicalJson(Number.NaN)).toThrow(TypeError);
+  });
+
+  it("gives the same text for any key order (property)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const reordered = reorder(value as JsonValue);
+        expect(canonicalJson(reordered)).toBe(canonicalJson(value as JsonValue));
+        expect(JSON.parse(canonicalJson(value as JsonValue))).toEqual(
+          JSON.parse(JSON.stringify(value)),
+        );
+      }),
+    );
+  });
+});
+
+function reorder(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([key, member]) => [key, reorder(member)]),
+    );
+  }
+  return value;
+}

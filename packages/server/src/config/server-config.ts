@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+const integer = (name: string, fallback: number, minimum = 1) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(minimum, `${name} must be at least ${minimum}`)
+    .default(fallback);
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+/**
+ * The server's environment variables. Every variable is optional; the defaults are those of
+ * `npm start` (memory stores, in-process sandbox, bundled example modules, dev identity headers).
+ */
+export const serverEnvironmentSchema = z.object({
+  /** Port to listen on. @default 3000 */
+  PORT: integer("PORT", 3000, 0).pipe(z.number().max(65535, "PORT must be at most 65535")),
+  /** Interface to listen on. @default "127.0.0.1" */
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** `development`, `production` or `test`. @default "development" */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Redis for shared rate limits and idempotency; unset means memory stores. */
+  REDIS_URL: optionalText.pipe(
+    z.url({ error: "REDIS_URL must be a URL such as redis://127.0.0.1:6379" }).optional(),
+  ),
+  /** Prefix of every Redis key the relay writes. @default "relay:" */
+  REDIS_KEY_PREFIX: z.string().default("relay:"),
+  /** Requests per window per user. @default 10 */
+  RELAY_RATE_LIMIT: integer("RELAY_RATE_LIMIT", 10),
+  /** Rate-limit window. @unit milliseconds @default 60000 */
+  RELAY_RATE_WINDOW: integer("RELAY_RATE_WINDOW", 60_000),
+  /** Rate-limit algorithm. @default "sliding-window" */
+  RELAY_RATE_ALGORITHM: z
+    .enum(["sliding-window", "fixed-window", "token-bucket"], {
+      error: "RELAY_RATE_ALGORITHM must be sliding-window, fixed-window or token-bucket",
+    })
+    .default("sliding-window"),
+  /** How long responses are replayed. @unit milliseconds @default 300000 */
+  RELAY_IDEMPOTENCY_TTL: integer("RELAY_IDEMPOTENCY_TTL", 300_000),
+  /** Directory of `*.wasm` modules and `glyphs.json`. @default the bundled example modules */
+  RELAY_MODULE_DIR: optionalText,
+  /** Largest request body accepted. @unit bytes @default 1048576 */
+  RELAY_MAX_BODY_BYTES: integer("RELAY_MAX_BODY_BYTES", 1024 * 1024),
+  /** Default `max_memory` of a request that sets none. @unit bytes @default 16777216 */
+  RELAY_DEFAULT_MAX_MEMORY: integer("RELAY_DEFAULT_MAX_MEMORY", 16 * 1024 * 1024),
+  /** Default `max_gas`. @default 10000000 */
+  RELAY_DEFAULT_MAX_GAS: integer("RELAY_DEFAULT_MAX_GAS", 10_000_000),
+  /** Default `max_time`. @unit milliseconds @default 5000 */
+  RELAY_DEFAULT_MAX_TIME: integer("RELAY_DEFAULT_MAX_TIME", 5_000),
+  /** Largest `max_memory` a request may ask for. @unit bytes @default 268435456 */
+  RELAY_LIMIT_MAX_MEMORY: integer("RELAY_LIMIT_MAX_MEMORY", 256 * 1024 * 1024),
+  /** Largest `max_gas` a request may ask for. @default 1000000000 */
+  RELAY_LIMIT_MAX_GAS: integer("RELAY_LIMIT_MAX_GAS", 1_000_000_000),
+  /** Largest `max_time` a request may ask for. @unit milliseconds @default 60000 */
+  RELAY_LIMIT_MAX_TIME: integer("RELAY_LIMIT_MAX_TIME", 60_000),
+  /** Sandbox worker threads. @default the number of available cores */
+  RELAY_WORKERS: integer("RELAY_WORKERS", 0, 0).transform((value) =>
+    value === 0 ? undefined : value,
+  ),
+  /** Name of this instance in events and logs. @default "relay" */
+  RELAY_NODE_NAME: z.string().trim().min(1).default("relay"),
+  /** Directory served as static files at `/` (the web example). Unset: nothing is served. */
+  RELAY_STATIC_DIR: optionalText,
+});
+
+/** The validated configuration of a server. */
+export type ServerConfig = z.infer<typeof serverEnvironmentSchema>;
+
+/** Thrown when the environment holds a bad value; the message names every bad variable. */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+/**
+ * Reads and validates the configuration from environment variables.
+ * @throws {@link ConfigurationError} naming each bad variable.
+ */
+export function loadServerConfig(environment: Record<string, string | undefined>): ServerConfig {
+  const known = Object.fromEntries(
+    Object.keys(serverEnvironmentSchema.shape)
+      .filter((name) => environment[name] !== undefined)
+      .map((name) => [name, environment[name]]),
+  );
+  const parsed = serverEnvironmentSchema.safeParse(known);
+  if (parsed.success) {
+    const config = parsed.data;
+    const problems: string[] = [];
+    for (const field of ["MEMORY", "GAS", "TIME"] as const) {
+      if (config[`RELAY_DEFAULT_MAX_${field}`] > config[`RELAY_LIMIT_MAX_${field}`]) {
+        problems.push(`RELAY_DEFAULT_MAX_${field}: must not exceed RELAY_LIMIT_MAX_${field}`);
+      }
+    }
+    if (problems.length > 0) throw new ConfigurationError(problems);
+    return config;
+  }
+  throw new ConfigurationError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      return `${name}: ${issue.message} (got ${JSON.stringify(environment[name])})`;
+    }),
+  );
+}

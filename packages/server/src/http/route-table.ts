@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { httpProblem } from "./http-problem.js";
+
+/** What a route handler receives. */
+export interface RouteContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The parsed request URL. */
+  url: URL;
+  /** Named path parameters (`:name` segments). */
+  parameters: Record<string, string>;
+}
+
+/** Handles one route; throws `HttpProblem` for 4xx answers. */
+export type RouteHandler = (context: RouteContext) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: RouteHandler;
+}
+
+/** A minimal method + path router: `/modules/:cid` style patterns, 404 and 405 with `Allow`. */
+export class RouteTable {
+  readonly #routes: Route[] = [];
+
+  /** Adds a route. Patterns are literal segments and `:name` parameters. */
+  add(method: string, path: string, handler: RouteHandler): this {
+    const names: string[] = [];
+    const source = path
+      .split("/")
+      .map((segment) => {
+        if (segment.startsWith(":")) {
+          names.push(segment.slice(1));
+          return "([^/]+)";
+        }
+        return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      })
+      .join("/");
+    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    return this;
+  }
+
+  /**
+   * Finds the handler of a request.
+   * @throws HttpProblem 404 when no route has the path, 405 (with `Allow`) when none has the method.
+   */
+  match(
+    method: string,
+    pathname: string,
+  ): { handler: RouteHandler; parameters: Record<string, string> } {
+    const allowed = new Set<string>();
+    for (const route of this.#routes) {
+      const found = route.pattern.exec(pathname);
+      if (!found) continue;
+      const parameters = Object.fromEntries(
+        route.names.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? "")]),
+      );
+      if (route.method === method || (method === "HEAD" && route.method === "GET")) {
+        return { handler: route.handler, parameters };
+      }
+      allowed.add(route.method);
+    }
+    if (allowed.size > 0) {
+      const allow = [...allowed].join(", ");
+      throw httpProblem(
+        405,
+        "method-not-allowed",
+        "Method not allowed",
+        { detail: `${method} is not allowed on ${pathname}; use ${allow}` },
+        { Allow: allow },
+      );
+    }
+    throw httpProblem(404, "not-found", "Not found", { detail: `no route for ${pathname}` });
+  }
+}

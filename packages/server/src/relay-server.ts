@@ -1,0 +1,242 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  type Authorizer,
+  allowAllAuthorizer,
+  createMemoryEventBus,
+  createRelay,
+  type EventBus,
+  type Executor,
+  type Health,
+  type Metrics,
+  type ModuleResolver,
+  noopMetrics,
+  problemDocument,
+  type Relay,
+} from "@wasm-relay/core";
+import { createSandboxExecutor } from "@wasm-relay/sandbox";
+import { loadServerConfig, type ServerConfig } from "./config/server-config.js";
+import { HttpProblem } from "./http/http-problem.js";
+import { RouteTable } from "./http/route-table.js";
+import { writeProblem } from "./http/write-answer.js";
+import type { Authenticator } from "./identity/authenticator.js";
+import { createDevHeadersAuthenticator } from "./identity/dev-headers-authenticator.js";
+import { defaultModuleDirectory } from "./modules/default-module-directory.js";
+import { loadModuleDirectory } from "./modules/module-directory.js";
+import { eventsRoute } from "./routes/events-route.js";
+import { executeRoute } from "./routes/execute-route.js";
+import { healthRoute } from "./routes/health-route.js";
+import { staticRoute } from "./routes/static-route.js";
+import { createStores } from "./stores/create-stores.js";
+
+/** Parts a server can be given instead of the ones its configuration builds. */
+export interface RelayServerParts {
+  executor?: Executor & { close?(): Promise<void> };
+  resolver?: ModuleResolver;
+  authenticator?: Authenticator;
+  authorizer?: Authorizer;
+  bus?: EventBus;
+  metrics?: Metrics;
+  /** Receives start-up warnings and unexpected errors. @default console.error */
+  log?: (message: string) => void;
+}
+
+/** A running (or ready to run) relay server. */
+export interface RelayServer {
+  /** The effective configuration. */
+  readonly config: ServerConfig;
+  /** The pipeline behind `POST /intent/execute-wasm`. */
+  readonly relay: Relay;
+  /** The underlying `node:http` server. */
+  readonly server: Server;
+  /** Starts listening. @returns the base URL (`http://host:port`). */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stops accepting, ends event streams, waits for in-flight requests, releases workers and stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a relay server from a validated configuration: stores (memory or Redis), sandbox
+ * executor, module directory, dev identity, routes.
+ * @throws Error when the module directory cannot be loaded.
+ */
+export async function createRelayServer(
+  config: ServerConfig,
+  parts: RelayServerParts = {},
+): Promise<RelayServer> {
+  const log = parts.log ?? ((message: string) => console.error(message));
+  const metrics = parts.metrics ?? noopMetrics;
+  const stores = await createStores({
+    redisUrl: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    metrics,
+  });
+  const executor = parts.executor ?? createSandboxExecutor({ workers: config.RELAY_WORKERS });
+  const resolver =
+    parts.resolver ??
+    (await loadModuleDirectory(config.RELAY_MODULE_DIR ?? defaultModuleDirectory())).resolver;
+  const authenticator = parts.authenticator ?? createDevHeadersAuthenticator();
+  const authorizer = parts.authorizer ?? allowAllAuthorizer;
+  const bus = parts.bus ?? createMemoryEventBus();
+  if (authenticator.name === "dev-headers") {
+    log("warning: identity comes from the user_id header (dev-headers): anyone can claim any user");
+  }
+
+  const relay = createRelay({
+    executor,
+    resolver,
+    stores: { rateLimit: stores.rateLimit, idempotency: stores.idempotency },
+    authorizer,
+    bus,
+    metrics,
+    config: {
+      rateLimit: {
+        limit: config.RELAY_RATE_LIMIT,
+        windowMs: config.RELAY_RATE_WINDOW,
+        algorithm: config.RELAY_RATE_ALGORITHM,
+      },
+      idempotencyTtlMs: config.RELAY_IDEMPOTENCY_TTL,
+      nodeName: config.RELAY_NODE_NAME,
+      policy: {
+        defaults: {
+          max_memory: config.RELAY_DEFAULT_MAX_MEMORY,
+          max_gas: config.RELAY_DEFAULT_MAX_GAS,
+          max_time: config.RELAY_DEFAULT_MAX_TIME,
+        },
+        maxima: {
+          max_memory: config.RELAY_LIMIT_MAX_MEMORY,
+          max_gas: config.RELAY_LIMIT_MAX_GAS,
+          max_time: config.RELAY_LIMIT_MAX_TIME,
+        },
+      },
+    },
+  });
+
+  const shutdown = new AbortController();
+  const openStreams = new Set<() => void>();
+  const health = (): Health => {
+    const reasons = stores.degradedReasons();
+    return {
+      status: reasons.length > 0 ? "degraded" : "healthy",
+      ...(reasons.length > 0 ? { reasons } : {}),
+      features: {
+        idempotency: true,
+        rate_limiting: true,
+        antigone_integration: authorizer !== allowAllAuthorizer,
+        sse_events: true,
+        tmpbus_events: true,
+      },
+      limits: {
+        rate_limit: config.RELAY_RATE_LIMIT,
+        rate_window: config.RELAY_RATE_WINDOW,
+        idempotency_ttl: config.RELAY_IDEMPOTENCY_TTL,
+      },
+    };
+  };
+
+  const routes = new RouteTable()
+    .add(
+      "POST",
+      "/intent/execute-wasm",
+      executeRoute({
+        relay,
+        authenticator,
+        maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
+        signal: shutdown.signal,
+      }),
+    )
+    .add("GET", "/intent/execute-wasm/events", eventsRoute({ bus, authenticator, openStreams }))
+    .add("GET", "/intent/execute-wasm/health", healthRoute(health));
+  if (config.RELAY_STATIC_DIR) {
+    const serveStatic = staticRoute(config.RELAY_STATIC_DIR);
+    routes.add("GET", "/", serveStatic).add("GET", "/:file", serveStatic);
+  }
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    try {
+      const url = new URL(request.url ?? "/", "http://relay.invalid");
+      const { handler, parameters } = routes.match(request.method ?? "GET", url.pathname);
+      await handler({ request, response, url, parameters });
+    } catch (error) {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      if (error instanceof HttpProblem) {
+        writeProblem(response, error.problem, error.headers);
+        return;
+      }
+      log(
+        `error: ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      writeProblem(
+        response,
+        problemDocument(500, "internal-error", "Internal server error", {
+          detail: "the relay failed unexpectedly; the request was not recorded and may be retried",
+        }),
+      );
+    }
+  };
+
+  const server = createServer(
+    { headersTimeout: 20_000, requestTimeout: 120_000, keepAliveTimeout: 5_000 },
+    (request, response) => {
+      void handle(request, response);
+    },
+  );
+
+  return {
+    config,
+    relay,
+    server,
+    listen(port = config.PORT, host = config.HOST) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shownHost}:${address.port}`);
+        });
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const end of [...openStreams]) end();
+      server.closeIdleConnections();
+      await closed;
+      shutdown.abort(new Error("server shutting down"));
+      await executor.close?.();
+      await stores.close();
+    },
+  };
+}
+
+/** Options of {@link startRelayServer}. */
+export interface StartRelayServerOptions extends RelayServerParts {
+  /** Environment variables (defaults to none: the embedded defaults). */
+  env?: Record<string, string | undefined>;
+  /** Port (0 picks a free one). @default 0 */
+  port?: number;
+  /** Interface. @default "127.0.0.1" */
+  host?: string;
+  /** Directory served at `/` (sets `RELAY_STATIC_DIR`). */
+  staticDir?: string;
+}
+
+/**
+ * Creates and starts a server in one step: for tests and embedding.
+ * @returns its base URL and a `close` function.
+ * @throws ConfigurationError when `env` holds a bad value.
+ */
+export async function startRelayServer(
+  options: StartRelayServerOptions = {},
+): Promise<{ url: string; close(): Promise<void>; server: RelayServer }> {
+  const env = {
+    ...options.env,
+    ...(options.staticDir ? { RELAY_STATIC_DIR: options.staticDir } : {}),
+  };
+  const relayServer = await createRelayServer(loadServerConfig(env), { log: () => {}, ...options });
+  const url = await relayServer.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  return { url, close: () => relayServer.close(), server: relayServer };
+}
