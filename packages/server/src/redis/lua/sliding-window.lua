@@ -1,0 +1,37 @@
+-- Exact sliding window: a log of accepted request times in a sorted set.
+-- Never admits more than `limit` requests in any interval of `window` milliseconds.
+-- KEYS[1]  the log (sorted set: member = request id, score = accepted time in ms)
+-- ARGV[1]  limit (requests per window)
+-- ARGV[2]  window (ms)
+-- ARGV[3]  now (ms), or "" to use the Redis server clock (instances with skewed clocks agree)
+-- ARGV[4]  member for this request (unique per call)
+-- ARGV[5]  extra time to keep the key beyond the window (ms)
+-- Returns { allowed (1|0), remaining, reset (ms until a slot frees; 0 when one is free) }.
+local key = KEYS[1]
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+if now == nil then
+  local time = redis.call("TIME")
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+redis.call("ZREMRANGEBYSCORE", key, "-inf", now - window)
+local count = redis.call("ZCARD", key)
+local allowed = 0
+if count < limit then
+  redis.call("ZADD", key, now, ARGV[4])
+  redis.call("PEXPIRE", key, window + tonumber(ARGV[5]))
+  count = count + 1
+  allowed = 1
+end
+
+local reset = 0
+if count >= limit then
+  reset = window
+  local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
+  if oldest[2] then
+    reset = math.max(0, tonumber(oldest[2]) + window - now)
+  end
+end
+return { allowed, math.max(0, limit - count), math.ceil(reset) }

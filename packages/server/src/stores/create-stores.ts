@@ -1,0 +1,134 @@
+import type { IdempotencyStore, Metrics, RateLimitStore } from "@wasm-relay/core";
+import {
+  createMemoryIdempotencyStore,
+  createMemoryRateLimitStore,
+  noopMetrics,
+} from "@wasm-relay/core";
+import type { Redis } from "ioredis";
+import { createRedisClient } from "../redis/create-redis-client.js";
+import { createRedisIdempotencyStore } from "../redis/redis-idempotency-store.js";
+import { createRedisRateLimitStore } from "../redis/redis-rate-limit-store.js";
+import { createFallbackIdempotencyStore } from "./fallback-idempotency-store.js";
+import { createFallbackRateLimitStore } from "./fallback-rate-limit-store.js";
+import { createRedisAvailability } from "./redis-availability.js";
+import { withTimeBound } from "./time-bound.js";
+
+/** Options of {@link createStores}. */
+export interface CreateStoresOptions {
+  /** Redis to share state through (`redis://…`, `rediss://…`); unset means memory stores. */
+  redisUrl?: string | undefined;
+  /** Prefix of every Redis key written. @default "relay:" */
+  keyPrefix?: string | undefined;
+  /**
+   * Longest any store call waits on Redis before it is answered from memory instead.
+   * @unit milliseconds @default 100
+   */
+  operationTimeoutMs?: number | undefined;
+  /**
+   * Longest `createStores` waits for the first connection; past it, the stores start on memory
+   * (degraded) and switch to Redis when it answers. @unit milliseconds @default 1000
+   */
+  connectTimeoutMs?: number | undefined;
+  /** Counts fallback decisions as `relay.store.fallback` {store}. @default no metrics */
+  metrics?: Metrics | undefined;
+}
+
+/** The rate-limit and idempotency stores of a relay, with their shared dependency. */
+export interface SharedStores {
+  /** Rate limits: Redis (exact across instances) or memory (per instance). */
+  rateLimit: RateLimitStore;
+  /** Idempotency leases and records: Redis (across instances) or memory (per instance). */
+  idempotency: IdempotencyStore;
+  /** The Redis client, when `redisUrl` was given (for other Redis adapters to share). */
+  redis?: Redis;
+  /** Why the stores are not on Redis right now (empty while healthy or when memory was asked for). */
+  degradedReasons(): string[];
+  /** Stops probing and closes the Redis connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the relay's shared stores. Without `redisUrl`: the memory stores of core. With it:
+ * the Redis adapters behind a fallback: no call waits on Redis longer than `operationTimeoutMs`;
+ * on a failure the stores answer from memory (limits and deduplication then hold per instance),
+ * `degradedReasons()` says why and `relay.store.fallback` counts each such decision; a probe
+ * (`PING` every 250 ms) switches back to Redis as soon as it answers again.
+ * Never rejects because Redis is down at start-up: the stores then start degraded.
+ * @throws TypeError when `redisUrl` is not a redis:// or rediss:// URL, RangeError when
+ *   `operationTimeoutMs` is not a positive number.
+ */
+export async function createStores(options: CreateStoresOptions = {}): Promise<SharedStores> {
+  const memoryRateLimit = createMemoryRateLimitStore();
+  const memoryIdempotency = createMemoryIdempotencyStore();
+  if (options.redisUrl === undefined) {
+    return {
+      rateLimit: memoryRateLimit,
+      idempotency: memoryIdempotency,
+      degradedReasons: () => [],
+      close: async () => {},
+    };
+  }
+
+  const timeoutMs = options.operationTimeoutMs ?? 100;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`operationTimeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  let lastError: Error | undefined;
+  const redis = createRedisClient(options.redisUrl, {
+    commandTimeoutMs: timeoutMs,
+    onError: (error) => {
+      lastError = error;
+    },
+  });
+  const availability = createRedisAvailability({
+    probe: () => redis.ping(),
+    probeTimeoutMs: timeoutMs,
+  });
+  redis.on("close", () =>
+    availability.markUnavailable(lastError ?? new Error("connection closed")),
+  );
+
+  const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
+  try {
+    await withTimeBound(
+      new Promise<void>((resolve, reject) => {
+        if (redis.status === "ready") return resolve();
+        redis.once("ready", resolve);
+        redis.once("error", reject);
+      }),
+      connectTimeoutMs,
+    );
+  } catch (error) {
+    availability.markUnavailable(lastError ?? error);
+  }
+
+  const metrics = options.metrics ?? noopMetrics;
+  const keyPrefix = options.keyPrefix;
+  return {
+    rateLimit: createFallbackRateLimitStore({
+      primary: createRedisRateLimitStore({ redis, keyPrefix }),
+      fallback: memoryRateLimit,
+      availability,
+      timeoutMs,
+      metrics,
+    }),
+    idempotency: createFallbackIdempotencyStore({
+      primary: createRedisIdempotencyStore({ redis, keyPrefix }),
+      fallback: memoryIdempotency,
+      availability,
+      timeoutMs,
+      metrics,
+    }),
+    redis,
+    degradedReasons: () => (availability.reason === undefined ? [] : [availability.reason]),
+    close: async () => {
+      availability.close();
+      redis.removeAllListeners("close");
+      if (redis.status === "ready") {
+        await withTimeBound(redis.quit(), timeoutMs).catch(() => redis.disconnect());
+      } else {
+        redis.disconnect();
+      }
+    },
+  };
+}

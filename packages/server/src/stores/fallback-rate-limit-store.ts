@@ -1,0 +1,43 @@
+import type { Metrics, RateLimitStore } from "@wasm-relay/core";
+import type { RedisAvailability } from "./redis-availability.js";
+import { STORE_FALLBACK_METRIC } from "./store-fallback-metric.js";
+import { withTimeBound } from "./time-bound.js";
+
+/** Options of {@link createFallbackRateLimitStore}. */
+export interface FallbackRateLimitStoreOptions {
+  /** The shared store (Redis). */
+  primary: RateLimitStore;
+  /** The store used while the primary is unavailable (memory: limits then hold per instance). */
+  fallback: RateLimitStore;
+  /** Whether the primary is to be used; told about each failure. */
+  availability: RedisAvailability;
+  /** Longest a decision waits on the primary. @unit milliseconds */
+  timeoutMs: number;
+  /** Counts decisions made by the fallback ({@link STORE_FALLBACK_METRIC}, store `rate_limit`). */
+  metrics: Metrics;
+}
+
+/**
+ * A {@link RateLimitStore} that asks the primary (bounded by `timeoutMs`) while it is available
+ * and answers from the fallback when it is not or when it fails. Never throws for an outage;
+ * a malformed rule (RangeError) still throws.
+ */
+export function createFallbackRateLimitStore(
+  options: FallbackRateLimitStoreOptions,
+): RateLimitStore {
+  const { primary, fallback, availability, timeoutMs, metrics } = options;
+  return {
+    async consume(key, rule, nowMs) {
+      if (availability.available) {
+        try {
+          return await withTimeBound(primary.consume(key, rule, nowMs), timeoutMs);
+        } catch (error) {
+          if (error instanceof RangeError) throw error;
+          availability.markUnavailable(error);
+        }
+      }
+      metrics.increment(STORE_FALLBACK_METRIC, { store: "rate_limit" });
+      return fallback.consume(key, rule, nowMs);
+    },
+  };
+}
