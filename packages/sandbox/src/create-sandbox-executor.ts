@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { availableParallelism, hostname } from "node:os";
+import { performance } from "node:perf_hooks";
+import {
+  type ExecuteOptions,
+  type ExecutionResult,
+  type ExecutionTask,
+  type Executor,
+  ExecutorUnavailableError,
+} from "@wasm-relay/core";
+import { ByteBudgetCache } from "./pool/byte-budget-cache.js";
+import { type PoolJob, WorkerPool, type WorkerStop } from "./pool/worker-pool.js";
+import type { WorkerOutcome, WorkerResultMessage } from "./pool/worker-protocol.js";
+
+/** Options of {@link createSandboxExecutor}. Every field has a default. */
+export interface SandboxExecutorOptions {
+  /** Worker threads (the server maps `RELAY_WORKERS` here). @default os.availableParallelism() */
+  workers?: number;
+  /** Tasks that may wait for a worker; one more is refused with ExecutorUnavailableError. @default 64 × workers */
+  maxQueue?: number;
+  /** Largest output returned (numeric: its JSON text; WASI: stdout). @unit bytes @default 1048576 */
+  maxOutputBytes?: number;
+  /** Most stderr kept in a result (WASI). @unit bytes @default 65536 */
+  maxStderrBytes?: number;
+  /** Budget of each worker's compiled-module cache. @unit bytes @default 67108864 */
+  compiledCacheBytes?: number;
+  /** Budget of the metered-bytes cache shared by the pool. @unit bytes @default 67108864 */
+  meteredCacheBytes?: number;
+  /** Name reported in `started` events as `<nodeName>/worker-<n>`. @default os.hostname() */
+  nodeName?: string;
+  /** Interval between progress reads while a module runs. @unit milliseconds @default 100 */
+  progressIntervalMs?: number;
+  /** V8 heap limit of each worker (WebAssembly memory is bounded by the policy instead). @unit megabytes @default 256 */
+  workerHeapMb?: number;
+  /** Suggested wait returned with a full-queue refusal. @unit milliseconds @default 1000 */
+  retryAfterMs?: number;
+}
+
+/** Counters of a {@link SandboxExecutor}. */
+export interface SandboxExecutorStats {
+  /** Worker threads in the pool. */
+  workers: number;
+  /** Workers running a task now. */
+  busy: number;
+  /** Tasks waiting for a worker. */
+  queued: number;
+  /** Most tasks that may wait. */
+  maxQueue: number;
+  /** Tasks finished (any outcome). */
+  completed: number;
+  /** Tasks stopped by their time limit. */
+  timedOut: number;
+  /** Workers started to replace terminated or crashed ones. */
+  workersReplaced: number;
+  /** Entries and bytes of the metered-bytes cache. */
+  meteredCache: { entries: number; bytes: number };
+}
+
+/** The sandbox Executor: a worker pool you must close when done. */
+export interface SandboxExecutor extends Executor {
+  /** Terminates the workers; running and queued tasks are rejected. */
+  close(): Promise<void>;
+  /** A snapshot of the pool's counters. */
+  stats(): SandboxExecutorStats;
+}
+
+/**
+ * The built worker script beside this module in `dist`. When this file runs from source
+ * (tests), the worker comes from the package's `dist`, which the build produces first.
+ */
+function workerScript(): URL {
+  const here = import.meta.url;
+  return /\.[cm]?ts$/.test(here)
+    ? new URL("../dist/execution-worker.js", here)
+    : new URL("./execution-worker.js", here);
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("The execution was aborted", "AbortError");
+}
+
+/**
+ * Creates the sandbox Executor: WebAssembly modules run in a pool of worker threads, each
+ * task bounded by its policy (`max_time` by terminating the worker, `max_memory` before and
+ * while running, `max_gas` by metering). Module failures come back as results.
+ *
+ * `execute` throws {@link ExecutorUnavailableError} when the queue is full or the executor is
+ * closed, and rejects with the signal's reason when `signal` aborts.
+ */
+export function createSandboxExecutor(options: SandboxExecutorOptions = {}): SandboxExecutor {
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  const maxQueue = options.maxQueue ?? workers * 64;
+  const limits = {
+    maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
+    maxStderrBytes: options.maxStderrBytes ?? 64 * 1024,
+  };
+  const nodeName = options.nodeName ?? hostname();
+  const progressIntervalMs = options.progressIntervalMs ?? 100;
+  const meteredCache = new ByteBudgetCache<Uint8Array>(
+    options.meteredCacheBytes ?? 64 * 1024 * 1024,
+  );
+  const pool = new WorkerPool({
+    size: workers,
+    maxQueue,
+    script: workerScript(),
+    workerData: { compiledCacheBytes: options.compiledCacheBytes ?? 64 * 1024 * 1024 },
+    resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb ?? 256 },
+  });
+  let closed = false;
+  let completed = 0;
+  let timedOut = 0;
+
+  async function execute(
+    task: ExecutionTask,
+    executeOptions: ExecuteOptions = {},
+  ): Promise<ExecutionResult> {
+    const { signal, onEvent } = executeOptions;
+    if (closed) throw new ExecutorUnavailableError("the sandbox executor is closed");
+    if (signal?.aborted) throw abortError(signal);
+    if (pool.full) {
+      throw new ExecutorUnavailableError(
+        `the sandbox queue is full (${maxQueue} tasks waiting)`,
+        options.retryAfterMs ?? 1000,
+      );
+    }
+    const memoryPages = Math.floor(task.policy.max_memory / 65536);
+    const digest = createHash("sha256").update(task.module.bytes).digest("hex");
+    const key = `${digest}:${memoryPages}`;
+    const metered = meteredCache.get(key);
+    const progress = new SharedArrayBuffer(8);
+    const gasSpent = new Float64Array(progress);
+
+    return new Promise<ExecutionResult>((resolve, reject) => {
+      let startedAt = 0;
+      let progressTimer: ReturnType<typeof setInterval> | undefined;
+      let lastProgress = -1;
+      const cleanup = () => {
+        if (progressTimer) clearInterval(progressTimer);
+        signal?.removeEventListener("abort", onAbort);
+        completed++;
+      };
+      const duration = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+      const finishWith = (outcome: WorkerOutcome) => {
+        cleanup();
+        resolve({ ...outcome, durationMs: duration() } as ExecutionResult);
+      };
+      const job: PoolJob = {
+        timeLimitMs: task.policy.max_time,
+        message: {
+          type: "run",
+          bytes: metered ?? task.module.bytes,
+          metered: metered !== undefined,
+          key,
+          entry: task.entry ?? "main",
+          abi: task.abi,
+          inputs: task.inputs,
+          policy: task.policy,
+          limits,
+          progress,
+        },
+        onStart(workerIndex) {
+          startedAt = performance.now();
+          onEvent?.({ type: "started", executorNode: `${nodeName}/worker-${workerIndex + 1}` });
+          if (onEvent) {
+            progressTimer = setInterval(() => {
+              const percent = Math.min(100, Math.floor((gasSpent[0]! / task.policy.max_gas) * 100));
+              if (percent !== lastProgress) {
+                lastProgress = percent;
+                onEvent({ type: "progress", progress: percent });
+              }
+            }, progressIntervalMs);
+          }
+        },
+        onResult(reply: WorkerResultMessage) {
+          if (reply.meteredBytes)
+            meteredCache.set(key, reply.meteredBytes, reply.meteredBytes.length);
+          finishWith(reply.outcome);
+        },
+        onStop(stop: WorkerStop) {
+          if (stop.kind === "aborted") {
+            cleanup();
+            reject(stop.reason);
+          } else if (stop.kind === "timeout") {
+            timedOut++;
+            finishWith({
+              success: false,
+              error: {
+                code: "timeout",
+                message: `the module ran longer than max_time (${task.policy.max_time} ms)`,
+              },
+              gasUsed: null,
+            });
+          } else {
+            const outOfMemory =
+              (stop.error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
+            finishWith({
+              success: false,
+              error: {
+                code: outOfMemory ? "memory_limit" : "trap",
+                message: `the sandbox worker failed: ${stop.error.message}`,
+              },
+              gasUsed: null,
+            });
+          }
+        },
+      };
+      const onAbort = () => {
+        if (pool.withdraw(job)) {
+          cleanup();
+          reject(abortError(signal!));
+        } else {
+          pool.abort(job, abortError(signal!));
+        }
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const position = pool.submit(job);
+      onEvent?.({ type: "queued", position });
+    });
+  }
+
+  return {
+    execute,
+    async close() {
+      closed = true;
+      await pool.close();
+    },
+    stats() {
+      return {
+        workers: pool.size,
+        busy: pool.busy,
+        queued: pool.queued,
+        maxQueue,
+        completed,
+        timedOut,
+        workersReplaced: pool.replacements,
+        meteredCache: { entries: meteredCache.size, bytes: meteredCache.bytes },
+      };
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import { type ResourceLimits, Worker } from "node:worker_threads";
+import type { WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
+
+/** Why a worker stopped before answering: the pool's timer, an abort, or a crash. */
+export type WorkerStop =
+  | { kind: "timeout" }
+  | { kind: "aborted"; reason: unknown }
+  | { kind: "crashed"; error: Error };
+
+/** One unit of work for the pool, with the callbacks that finish it. */
+export interface PoolJob {
+  message: Omit<WorkerRunMessage, "id">;
+  /** Wall-clock limit from dispatch. @unit milliseconds */
+  timeLimitMs: number;
+  /** Called when a worker takes the job. */
+  onStart(workerIndex: number): void;
+  /** Called with the worker's answer. */
+  onResult(reply: WorkerResultMessage): void;
+  /** Called when the worker was stopped (and replaced) before answering. */
+  onStop(stop: WorkerStop): void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  job: PoolJob | undefined;
+  jobId: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** Number of worker threads. */
+  size: number;
+  /** Jobs that may wait for a worker. */
+  maxQueue: number;
+  /** URL or path of the worker script. */
+  script: URL;
+  /** Data handed to every worker at start. */
+  workerData: unknown;
+  /** V8 heap limits of each worker (WebAssembly memory is not covered by them). */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * A fixed set of worker threads, a bounded FIFO queue, and the rule that a worker that overruns
+ * its job's time limit (or whose job is aborted) is terminated and replaced.
+ */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: PoolJob[] = [];
+  private nextJobId = 1;
+  private closed = false;
+  /** Workers started to replace terminated or crashed ones. */
+  replacements = 0;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    for (let index = 0; index < options.size; index++) {
+      this.slots.push({
+        index,
+        worker: this.spawn(index),
+        job: undefined,
+        jobId: 0,
+        timer: undefined,
+      });
+    }
+  }
+
+  private spawn(index: number): Worker {
+    const worker = new Worker(this.options.script, {
+      workerData: this.options.workerData,
+      // A worker inherits the parent's flags; `--input-type` (from `node -e`) would stop it.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+    });
+    worker.unref();
+    worker.on("message", (reply: WorkerResultMessage) => this.onReply(index, worker, reply));
+    worker.on("error", (error) => this.onCrash(index, worker, error));
+    worker.on("exit", (code) => {
+      if (!this.closed) this.onCrash(index, worker, new Error(`worker exited with code ${code}`));
+    });
+    return worker;
+  }
+
+  /** Jobs waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Workers running a job. */
+  get busy(): number {
+    return this.slots.filter((slot) => slot.job).length;
+  }
+
+  /** Number of workers. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** True when another job would exceed the queue bound. */
+  get full(): boolean {
+    return this.queue.length >= this.options.maxQueue;
+  }
+
+  /**
+   * Queues a job and returns its 1-based place in line.
+   * @throws Error when the pool is closed or the queue is full (check {@link full} first).
+   */
+  submit(job: PoolJob): number {
+    if (this.closed) throw new Error("the pool is closed");
+    if (this.full) throw new Error("the queue is full");
+    this.queue.push(job);
+    const position = this.queue.length;
+    queueMicrotask(() => this.drain());
+    return position;
+  }
+
+  /** Removes a job that is still waiting; true when it was. */
+  withdraw(job: PoolJob): boolean {
+    const index = this.queue.indexOf(job);
+    if (index === -1) return false;
+    this.queue.splice(index, 1);
+    return true;
+  }
+
+  /** Stops the worker running `job` (which gets `onStop(aborted)`) and replaces it. */
+  abort(job: PoolJob, reason: unknown): void {
+    const slot = this.slots.find((candidate) => candidate.job === job);
+    if (slot) this.stop(slot, { kind: "aborted", reason });
+  }
+
+  private drain(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.job) continue;
+      const job = this.queue.shift()!;
+      const id = this.nextJobId++;
+      slot.job = job;
+      slot.jobId = id;
+      slot.worker.ref();
+      slot.timer = setTimeout(() => this.stop(slot, { kind: "timeout" }), job.timeLimitMs);
+      job.onStart(slot.index);
+      slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
+    }
+  }
+
+  private finish(slot: Slot): PoolJob | undefined {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.job = undefined;
+    slot.worker.unref();
+    return job;
+  }
+
+  private stop(slot: Slot, stop: WorkerStop): void {
+    const job = this.finish(slot);
+    const old = slot.worker;
+    old.removeAllListeners();
+    old.on("error", () => {});
+    void old.terminate();
+    if (!this.closed) {
+      slot.worker = this.spawn(slot.index);
+      this.replacements++;
+    }
+    job?.onStop(stop);
+    queueMicrotask(() => this.drain());
+  }
+
+  private onReply(index: number, worker: Worker, reply: WorkerResultMessage): void {
+    const slot = this.slots[index]!;
+    if (slot.worker !== worker || !slot.job || reply.id !== slot.jobId) return;
+    const job = this.finish(slot)!;
+    job.onResult(reply);
+    this.drain();
+  }
+
+  private onCrash(index: number, worker: Worker, error: Error): void {
+    const slot = this.slots[index]!;
+    if (slot.worker !== worker) return;
+    this.stop(slot, { kind: "crashed", error });
+  }
+
+  /** Terminates every worker; waiting jobs get `onStop(aborted)`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const job of this.queue.splice(0))
+      job.onStop({ kind: "aborted", reason: new Error("the executor was closed") });
+    await Promise.all(
+      this.slots.map((slot) => {
+        const job = this.finish(slot);
+        job?.onStop({ kind: "aborted", reason: new Error("the executor was closed") });
+        return slot.worker.terminate();
+      }),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+// Entry of each sandbox worker thread: runs tasks posted by the pool, one at a time.
+import { parentPort, workerData } from "node:worker_threads";
+import type { WorkerResultMessage, WorkerRunMessage } from "../pool/worker-protocol.js";
+import { createWorkerState, runTask } from "./run-task.js";
+
+const port = parentPort;
+if (!port) throw new Error("execution-worker must run in a worker thread");
+
+const state = createWorkerState((workerData as { compiledCacheBytes: number }).compiledCacheBytes);
+
+port.on("message", (message: WorkerRunMessage) => {
+  void runTask(state, message).then((outcome) => {
+    const reply: WorkerResultMessage = { type: "result", id: message.id, outcome };
+    port.postMessage(reply);
+  });
+});
