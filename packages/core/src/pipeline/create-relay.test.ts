@@ -8,6 +8,8 @@ import type { BusMessage } from "../ports/event-bus.js";
 import { BUS_TOPICS } from "../ports/event-bus.js";
 import type { ExecutionResult, ExecutionTask, Executor } from "../ports/executor.js";
 import { ExecutorUnavailableError } from "../ports/executor.js";
+import type { ModuleResolver } from "../ports/module-resolver.js";
+import { UnsupportedModuleReferenceError } from "../ports/module-resolver.js";
 import { createRelay, type RelayDependencies } from "./create-relay.js";
 import type { ExecutionEventEnvelope } from "./execution-event-publisher.js";
 
@@ -226,5 +228,88 @@ describe("createRelay", () => {
     ]);
     expect(seen.at(-1)?.topic).toBe("wasm_exec_completed");
     expect(seen.at(-1)?.payload).toMatchObject({ success: true, output: 8 });
+  });
+});
+
+describe("createRelay: deduplication by content", () => {
+  const OTHER_MODULE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 0, 2, 1, 120]);
+
+  it("hashes the resolved content: a CID and a glyph name for the same bytes are one request", async () => {
+    const { relay, tasks, cid } = await setup();
+    const byName = await relay.execute(request, alice);
+    const byCid = await relay.execute({ cid, inputs: [5, 3] }, alice);
+    expect(byName.kind).toBe("executed");
+    expect(byCid.kind).toBe("replayed");
+    if (byName.kind !== "executed" || byCid.kind !== "replayed") return;
+    expect(byCid.response.request_id).toBe(byName.response.request_id);
+    expect(byCid.response.resolved_cid).toBe(cid);
+    expect(tasks).toHaveLength(1);
+  });
+
+  it("runs the new bytes under a new request_id once a tag moves", async () => {
+    const resolver = (
+      await import("../memory/memory-module-resolver.js")
+    ).createMemoryModuleResolver();
+    const first = await resolver.add(MODULE);
+    const second = await resolver.add(OTHER_MODULE);
+    resolver.tag("calculator", "quantum", first);
+    const { executor, tasks } = scriptedExecutor(adder);
+    const relay = createRelay({ executor, resolver });
+    const before = await relay.execute(request, alice);
+    resolver.tag("calculator", "quantum", second);
+    const after = await relay.execute(request, alice);
+    expect(before.kind).toBe("executed");
+    expect(after.kind).toBe("executed");
+    if (before.kind !== "executed" || after.kind !== "executed") return;
+    expect(after.response.request_id).not.toBe(before.response.request_id);
+    expect(after.response.resolved_cid).toBe(second);
+    expect(tasks.map((task) => task.module.cid)).toEqual([first, second]);
+  });
+
+  it("answers 400 naming an unsupported codec, without execution", async () => {
+    const resolver: ModuleResolver = {
+      resolve: async (reference) => {
+        throw new UnsupportedModuleReferenceError(
+          reference,
+          "codec dag-cbor (0x71) is not supported",
+        );
+      },
+    };
+    const { relay, tasks } = await setup({ resolver });
+    const answer = outcomeToHttp(
+      await relay.execute(
+        { cid: "bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", inputs: [] },
+        alice,
+      ),
+      60_000,
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({
+      details: [{ path: "cid", message: "codec dag-cbor (0x71) is not supported" }],
+    });
+    expect(tasks).toHaveLength(0);
+  });
+
+  it("resolves once per request and reports an unknown module only after authorization", async () => {
+    const memory = (
+      await import("../memory/memory-module-resolver.js")
+    ).createMemoryModuleResolver();
+    const references: string[] = [];
+    const resolver: ModuleResolver = {
+      resolve: (reference, options) => {
+        references.push(reference);
+        return memory.resolve(reference, options);
+      },
+    };
+    const refuse: Authorizer = { authorize: async () => ({ allowed: false, reason: "no" }) };
+    const refused = await setup({ resolver, authorizer: refuse });
+    const denied = await refused.relay.execute({ cid: "glyph://nothing@here" }, alice);
+    expect(denied.kind).toBe("forbidden");
+    const allowed = await setup({ resolver });
+    const missing = await allowed.relay.execute({ cid: "glyph://nothing@here" }, alice);
+    expect(outcomeToHttp(missing, 60_000).status).toBe(404);
+    expect(references).toEqual(["glyph://nothing@here", "glyph://nothing@here"]);
+    expect(refused.tasks).toHaveLength(0);
+    expect(allowed.tasks).toHaveLength(0);
   });
 });

@@ -15,7 +15,11 @@ import type { Identity } from "../ports/identity.js";
 import type { Metrics } from "../ports/metrics.js";
 import { METRIC_NAMES, noopMetrics } from "../ports/metrics.js";
 import type { ModuleResolver, ResolvedModule } from "../ports/module-resolver.js";
-import { ModuleNotFoundError, ModuleVerificationError } from "../ports/module-resolver.js";
+import {
+  ModuleNotFoundError,
+  ModuleVerificationError,
+  UnsupportedModuleReferenceError,
+} from "../ports/module-resolver.js";
 import type { RateLimitDecision, RateLimitStore } from "../ports/rate-limit-store.js";
 import type { ExecuteRequest } from "../schemas/execute-request.js";
 import { executeRequestSchema } from "../schemas/execute-request.js";
@@ -62,13 +66,20 @@ export interface Relay {
   /** The effective configuration. */
   readonly config: RelayConfig;
   /**
-   * Runs one execute request through rate limit → validation → idempotency → authorization →
-   * bus → resolution → execution → bus → record, and says what happened.
+   * Runs one execute request through rate limit → validation → resolution (the `request_id`
+   * hashes the resolved content, not the reference as written) → idempotency → authorization →
+   * bus → execution → bus → record, and says what happened. A module that cannot be resolved
+   * is reported (404 / 422) after authorization, without execution.
    * @param body the request body as parsed JSON (validated here, after the rate limit).
    * @throws only on infrastructure failures of the stores (the server maps them).
    */
   execute(body: unknown, identity: Identity, options?: RelayExecuteOptions): Promise<RelayOutcome>;
 }
+
+/** A reference resolved before hashing: the verified module, or why there is none. */
+type ModuleResolution =
+  | { module: ResolvedModule }
+  | { failure: ModuleNotFoundError | ModuleVerificationError };
 
 /** Builds the pipeline from its ports. */
 export function createRelay(dependencies: RelayDependencies): Relay {
@@ -145,9 +156,33 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       return { kind: "invalid", details: policyResolution.details };
     }
     const policy = policyResolution.policy;
+
+    // 2b. Resolve the reference to its content before hashing, so that a CIDv0, a CIDv1 and a
+    // glyph name for the same bytes are one request (the resolver caches). A missing or
+    // unverifiable module is answered after authorization, as before, so that a refused caller
+    // learns nothing about it; such a request is hashed by the reference as written.
+    let resolution: ModuleResolution;
+    try {
+      resolution = {
+        module: await resolver.resolve(
+          request.cid,
+          options.signal ? { signal: options.signal } : {},
+        ),
+      };
+    } catch (error) {
+      if (error instanceof UnsupportedModuleReferenceError) {
+        metrics.increment(METRIC_NAMES.invalidRequest);
+        return { kind: "invalid", details: [{ path: "cid", message: error.message }] };
+      }
+      if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
+        resolution = { failure: error };
+      } else {
+        throw error;
+      }
+    }
     const requestId = await hashRequest({
       userId: identity.userId,
-      module: request.cid,
+      module: "module" in resolution ? resolution.module.cid : request.cid,
       entry: request.entry,
       abi: request.abi,
       inputs: request.inputs,
@@ -176,7 +211,15 @@ export function createRelay(dependencies: RelayDependencies): Relay {
     const leaseToken = gate.leaseToken;
 
     try {
-      const outcome = await authorizedRun(request, policy, requestId, identity, rateLimit, options);
+      const outcome = await authorizedRun(
+        request,
+        resolution,
+        policy,
+        requestId,
+        identity,
+        rateLimit,
+        options,
+      );
       if (outcome.kind === "executed") {
         await idempotencyStore.complete(
           key,
@@ -196,6 +239,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
 
   async function authorizedRun(
     request: ExecuteRequest,
+    resolution: ModuleResolution,
     requestedPolicy: Policy,
     requestId: string,
     identity: Identity,
@@ -241,13 +285,11 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       : undefined;
     events?.queued();
 
-    // 6. Resolve.
+    // 6. Resolved (step 2b): report a module that could not be resolved.
     let module: ResolvedModule;
     try {
-      module = await resolver.resolve(
-        request.cid,
-        options.signal ? { signal: options.signal } : {},
-      );
+      if ("failure" in resolution) throw resolution.failure;
+      module = resolution.module;
     } catch (error) {
       if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
         const notFound = error instanceof ModuleNotFoundError;

@@ -25,11 +25,26 @@ export class ModuleVerificationError extends Error {
   }
 }
 
+/**
+ * Thrown when a reference is well formed but uses a codec or hash function the resolver cannot
+ * verify (e.g. a dag-cbor CID, a blake3 multihash); the pipeline answers 400 naming it.
+ */
+export class UnsupportedModuleReferenceError extends Error {
+  override readonly name = "UnsupportedModuleReferenceError";
+  constructor(
+    readonly reference: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Turns a module reference (CID or `glyph://name@tag`) into verified bytes. */
 export interface ModuleResolver {
   /**
    * @throws {@link ModuleNotFoundError} when nothing answers to the reference.
    * @throws {@link ModuleVerificationError} when the bytes do not match it.
+   * @throws {@link UnsupportedModuleReferenceError} when its codec or hash cannot be verified.
    */
   resolve(reference: string, options?: { signal?: AbortSignal }): Promise<ResolvedModule>;
 }

@@ -1,4 +1,6 @@
 export * from "./event-bus-conformance.js";
+export * from "./glyph-registry-conformance.js";
 export * from "./idempotency-store-conformance.js";
+export * from "./module-store-conformance.js";
 export * from "./rate-limit-store-conformance.js";
 export * from "./unique-key.js";
