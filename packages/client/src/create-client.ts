@@ -1,0 +1,130 @@
+import type { ExecuteRequestInput, Health } from "@wasm-relay/core";
+import ky from "ky";
+import type { ClientOptions, RequestOptions } from "./client-options.js";
+import { ResponseValidationError } from "./errors/transport-errors.js";
+import {
+  type EventsOptions,
+  type ExecutionEventStream,
+  streamEvents,
+} from "./events/event-stream.js";
+import { requestOptions } from "./resources/call-arguments.js";
+import { type ExecuteOptions, type ExecuteResult, execute } from "./resources/execute.js";
+import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
+import { createModulesResource, type ModulesResource } from "./resources/modules.js";
+import { createHttpTransport } from "./transport/http-transport.js";
+
+/** A client of one relay. Create it with {@link createClient}. */
+export interface RelayClient {
+  /**
+   * Executes a module (`POST /intent/execute-wasm`). A module that ran and failed resolves with
+   * `success: false` and a typed `error.code`; refusals and failures reject. Safe to retry: one
+   * idempotency key covers every attempt, so a retry never runs the module twice.
+   * @throws ValidationError (400), AuthenticationError (401), PermissionDeniedError (403),
+   *   NotFoundError (404), IdempotencyMismatchError (422), RateLimitError (429), ServerError (5xx),
+   *   ConnectionError, TimeoutError, AbortError, ResponseValidationError.
+   */
+  execute(request: ExecuteRequestInput, options?: ExecuteOptions): Promise<ExecuteResult>;
+  /**
+   * The caller's execution events (`GET /intent/execute-wasm/events`) as an async iterable that
+   * reconnects with backoff and `Last-Event-ID`; `break` or the `signal` ends it.
+   */
+  events(options?: EventsOptions): ExecutionEventStream;
+  /** The relay's health document (`GET /intent/execute-wasm/health`). */
+  health(options?: RequestOptions): Promise<Health>;
+  /** Module upload and download. */
+  readonly modules: ModulesResource;
+  /** The `glyph://name@tag` registry. */
+  readonly glyphs: GlyphsResource;
+}
+
+/** Default bound of one attempt. @unit milliseconds */
+export const DEFAULT_TIMEOUT = 60_000;
+/** Default retries after a first failed attempt. */
+export const DEFAULT_MAX_RETRIES = 2;
+
+/**
+ * Creates a client.
+ *
+ * ```ts
+ * const relay = createClient({ baseUrl: "http://127.0.0.1:3000", headers: { user_id: "ada" } });
+ * const result = await relay.execute({ cid: "glyph://calculator@quantum", inputs: [5, 3] });
+ * if (result.success) console.log(result.output); // 8
+ * ```
+ * @throws TypeError when `baseUrl` is missing or not a URL, or both `apiKey` and `token` are given.
+ */
+export function createClient(options: ClientOptions): RelayClient {
+  if (typeof options !== "object" || options === null || !options.baseUrl) {
+    throw new TypeError("createClient: `baseUrl` is required, e.g. http://127.0.0.1:3000");
+  }
+  const prefixUrl = resolveBaseUrl(options.baseUrl);
+  if (options.apiKey !== undefined && options.token !== undefined) {
+    throw new TypeError("createClient: give `apiKey` or `token`, not both");
+  }
+  const headers = new Headers(options.headers);
+  const secret = options.apiKey ?? options.token;
+  if (secret !== undefined) headers.set("authorization", `Bearer ${secret}`);
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  for (const [name, value] of [
+    ["timeout", timeout],
+    ["maxRetries", maxRetries],
+  ] as const) {
+    if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+      throw new TypeError(`createClient: \`${name}\` must be a number ≥ 0`);
+    }
+  }
+  const http = ky.create({
+    prefixUrl,
+    headers,
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const transport = createHttpTransport({
+    http,
+    timeout,
+    maxRetries,
+    retry: options.retry ?? {},
+  });
+  const validator = options.validate;
+  const events = (eventsOptions: EventsOptions = {}) =>
+    streamEvents(transport, validator, timeout, eventsOptions);
+
+  return {
+    execute: (request, executeOptions) =>
+      execute({ transport, validator, events }, request, executeOptions),
+    events,
+    async health(healthOptions = {}) {
+      const answer = await transport.request(
+        {
+          ...requestOptions(healthOptions),
+          method: "GET",
+          path: "intent/execute-wasm/health",
+          headers: healthOptions.headers,
+        },
+        "json",
+      );
+      if (validator) return validator.validate("health", answer.data);
+      const body = answer.data as Partial<Health> | null | undefined;
+      if (typeof body?.status !== "string") {
+        throw new ResponseValidationError("the health answer lacks `status`", {
+          status: answer.status,
+          headers: answer.headers,
+        });
+      }
+      return body as Health;
+    },
+    modules: createModulesResource(transport),
+    glyphs: createGlyphsResource(transport),
+  };
+}
+
+function resolveBaseUrl(baseUrl: string | URL): string {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  try {
+    return new URL(String(baseUrl), page).href;
+  } catch {
+    throw new TypeError(`createClient: \`baseUrl\` is not a URL: ${String(baseUrl)}`);
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./error-from-response.js";
+export * from "./http-errors.js";
+export * from "./relay-error.js";
+export * from "./transport-errors.js";

@@ -1,0 +1,40 @@
+/**
+ * `@wasm-relay/client`: a typed SDK for wasm-relay, for browsers and Node.
+ * @packageDocumentation
+ */
+export type {
+  ExecuteRequestInput,
+  ExecuteResponse,
+  ExecutionError,
+  ExecutionErrorCode,
+  ExecutionEvent,
+  ExecutionEventType,
+  Health,
+  Problem,
+  ProblemDetail,
+} from "@wasm-relay/core";
+export type { ClientOptions, RequestOptions } from "./client-options.js";
+export {
+  createClient,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT,
+  type RelayClient,
+} from "./create-client.js";
+export * from "./errors/index.js";
+export type {
+  EventsOptions,
+  ExecutionEventStream,
+  ReconnectOptions,
+} from "./events/event-stream.js";
+export { generateIdempotencyKey } from "./idempotency-key.js";
+export type { ExecuteOptions, ExecuteResult, ResponseMeta } from "./resources/execute.js";
+export type { GlyphListing, GlyphPublication, GlyphsResource } from "./resources/glyphs.js";
+export type { ModulesResource, UploadedModule } from "./resources/modules.js";
+export { parseRetryAfter } from "./retry/retry-after.js";
+export {
+  isRetryable,
+  RETRYABLE_STATUSES,
+  type RetryNotice,
+  type RetryOptions,
+} from "./retry/retry-policy.js";
+export type { ResponseValidator, ValidatedResponses } from "./validation/response-validator.js";
