@@ -13,6 +13,7 @@ local window = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 if now == nil then
   local time = redis.call("TIME")
+  -- Whole milliseconds keep the window starts exact multiples of the window.
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 

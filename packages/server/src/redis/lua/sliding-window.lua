@@ -13,15 +13,16 @@ local window = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 if now == nil then
   local time = redis.call("TIME")
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  -- Microsecond precision: a millisecond floor would let two times 299.1 ms apart look 300 apart.
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 end
 
-redis.call("ZREMRANGEBYSCORE", key, "-inf", now - window)
+redis.call("ZREMRANGEBYSCORE", key, "-inf", string.format("%.17g", now - window))
 local count = redis.call("ZCARD", key)
 local allowed = 0
 if count < limit then
-  redis.call("ZADD", key, now, ARGV[4])
-  redis.call("PEXPIRE", key, window + tonumber(ARGV[5]))
+  redis.call("ZADD", key, string.format("%.17g", now), ARGV[4])
+  redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
   count = count + 1
   allowed = 1
 end

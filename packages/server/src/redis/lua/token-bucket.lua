@@ -13,7 +13,8 @@ local window = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 if now == nil then
   local time = redis.call("TIME")
-  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  -- Microsecond precision: a millisecond floor would let two times 299.1 ms apart look 300 apart.
+  now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 end
 
 local per_ms = limit / window
@@ -34,7 +35,7 @@ if tokens >= 1 then
 end
 -- %.17g keeps every bit of the double, so the stored state is exactly what was computed.
 redis.call("HSET", key, "tokens", string.format("%.17g", left), "at", string.format("%.17g", now))
-redis.call("PEXPIRE", key, window + tonumber(ARGV[5]))
+redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
 
 local reset = 0
 if left < 1 then
