@@ -1,4 +1,5 @@
 import type { BusMessage, EventBus, Subscription } from "../ports/event-bus.js";
+import { InvalidEventIdError } from "../ports/event-bus.js";
 import type { JsonValue } from "../schemas/json-value.js";
 
 /** Options of {@link createMemoryEventBus}. */
@@ -7,22 +8,36 @@ export interface MemoryEventBusOptions {
   retention?: number;
 }
 
+/** The in-process {@link EventBus}, with a count of live listeners for leak checks. */
+export interface MemoryEventBus extends EventBus {
+  /** Number of subscriptions of `topic` that are not unsubscribed yet. */
+  listenerCount(topic: string): number;
+}
+
+interface TopicState {
+  log: BusMessage[];
+  listeners: Set<(message: BusMessage) => void>;
+  /** Sequence of the newest message dropped by retention (0: none). */
+  trimmedThrough: number;
+}
+
 /**
- * In-process {@link EventBus}: synchronous fan-out, ids `<sequence>` increasing per bus, the
- * last `retention` messages of each topic kept for `afterId` resumption.
+ * In-process {@link EventBus}: synchronous fan-out, ids `<sequence>` (decimal, increasing per
+ * bus), the last `retention` messages of each topic kept for `afterId` resumption.
+ * @throws RangeError when `retention` is not a positive integer.
  */
-export function createMemoryEventBus(options: MemoryEventBusOptions = {}): EventBus {
+export function createMemoryEventBus(options: MemoryEventBusOptions = {}): MemoryEventBus {
   const retention = options.retention ?? 1000;
-  const topics = new Map<
-    string,
-    { log: BusMessage[]; listeners: Set<(message: BusMessage) => void> }
-  >();
+  if (!Number.isInteger(retention) || retention < 1) {
+    throw new RangeError(`retention must be a positive integer, got ${retention}`);
+  }
+  const topics = new Map<string, TopicState>();
   let sequence = 0;
 
-  function topicOf(name: string) {
+  function topicOf(name: string): TopicState {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { log: [], listeners: new Set() };
+      topic = { log: [], listeners: new Set(), trimmedThrough: 0 };
       topics.set(name, topic);
     }
     return topic;
@@ -34,27 +49,54 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
       const message: BusMessage = { id: String(sequence), topic, payload };
       const state = topicOf(topic);
       state.log.push(message);
-      if (state.log.length > retention) state.log.shift();
+      if (state.log.length > retention) {
+        const dropped = state.log.shift() as BusMessage;
+        state.trimmedThrough = Number(dropped.id);
+      }
       for (const listener of [...state.listeners]) listener(message);
       return message.id;
     },
     async subscribe(topic, listener, subscribeOptions = {}) {
+      const { afterId, fromStart } = subscribeOptions;
+      let after: number | undefined;
+      if (afterId !== undefined) {
+        if (!/^\d{1,15}$/.test(afterId)) {
+          throw new InvalidEventIdError(afterId, "a decimal sequence number such as 42");
+        }
+        after = Number(afterId);
+      } else if (fromStart) {
+        after = 0;
+      }
       const state = topicOf(topic);
+      // One entry per subscription (the same function may be subscribed twice), silent as soon
+      // as it is unsubscribed, even in the middle of a fan-out.
+      let active = true;
+      const entry = (message: BusMessage) => {
+        if (active) listener(message);
+      };
       let gap = false;
-      if (subscribeOptions.afterId !== undefined) {
-        const after = Number(subscribeOptions.afterId);
-        const first = state.log[0];
-        if (first && Number(first.id) > after + 1 && Number.isFinite(after)) gap = true;
+      if (after !== undefined) {
+        // An id this bus never issued (another process, a restart): replay what is retained.
+        if (after > sequence) {
+          gap = true;
+          after = 0;
+        }
+        if (state.trimmedThrough > after) gap = true;
         for (const message of state.log) if (Number(message.id) > after) listener(message);
       }
-      state.listeners.add(listener);
+      state.listeners.add(entry);
       const subscription: Subscription = {
         gap,
         unsubscribe: () => {
-          state.listeners.delete(listener);
+          active = false;
+          state.listeners.delete(entry);
+          if (state.listeners.size === 0 && state.log.length === 0) topics.delete(topic);
         },
       };
       return subscription;
+    },
+    listenerCount(topic) {
+      return topics.get(topic)?.listeners.size ?? 0;
     },
   };
 }

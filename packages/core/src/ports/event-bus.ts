@@ -22,15 +22,35 @@ export interface BusMessage<T = JsonValue> {
 
 /** Where to start a subscription. */
 export interface SubscribeOptions {
-  /** Deliver retained messages published after this id first, then live ones. */
+  /**
+   * Deliver retained messages published after this id first, then live ones.
+   * @throws InvalidEventIdError (from `subscribe`) when the id is not one this bus could issue.
+   */
   afterId?: string | undefined;
+  /** Deliver every retained message first, then live ones (ignored when `afterId` is set). */
+  fromStart?: boolean | undefined;
+}
+
+/** Thrown by {@link EventBus.subscribe} when `afterId` is not an id of the bus's format. */
+export class InvalidEventIdError extends Error {
+  override readonly name = "InvalidEventIdError";
+  /** The id as given. */
+  readonly eventId: string;
+  constructor(eventId: string, expected: string) {
+    super(`event id ${JSON.stringify(eventId.slice(0, 64))} is not valid: expected ${expected}`);
+    this.eventId = eventId;
+  }
 }
 
 /** Handle of a subscription. */
 export interface Subscription {
   /** Stops delivery and releases everything the subscription holds. */
   unsubscribe(): void;
-  /** `true` when `afterId` was older than what the bus retains (messages were lost to retention). */
+  /**
+   * `true` when messages after `afterId` were lost to retention (or, with `fromStart`, when any
+   * message was), or when `afterId` is newer than anything the topic holds (an id of another
+   * bus or of a topic that was reset); delivery then starts with what is retained.
+   */
   readonly gap: boolean;
 }
 
@@ -41,7 +61,12 @@ export interface EventBus {
    * @returns the message id.
    */
   publish(topic: string, payload: JsonValue): Promise<string>;
-  /** Delivers messages of `topic` to `listener` in publication order until unsubscribed. */
+  /**
+   * Delivers messages of `topic` to `listener` in publication order until unsubscribed: first
+   * the retained ones asked for by `options` (before the promise resolves), then live ones,
+   * each exactly once.
+   * @throws InvalidEventIdError when `options.afterId` is malformed.
+   */
   subscribe(
     topic: string,
     listener: (message: BusMessage) => void,

@@ -67,3 +67,18 @@ export type ExecutionEvent = z.infer<typeof executionEventSchema>;
 
 /** The `type` of an execution event. */
 export type ExecutionEventType = ExecutionEvent["type"];
+
+/**
+ * Data of the `events_lost` notice of the event stream: the `Last-Event-ID` a client resumed
+ * from is older than what the relay retains, so events in between cannot be delivered.
+ */
+export const eventsLostNoticeSchema = z.object({
+  type: z.literal("events_lost"),
+  /** The id the client asked to resume after. */
+  last_event_id: z.string(),
+  /** Human-readable explanation. */
+  message: z.string(),
+});
+
+/** Data of the `events_lost` notice of the event stream. */
+export type EventsLostNotice = z.infer<typeof eventsLostNoticeSchema>;

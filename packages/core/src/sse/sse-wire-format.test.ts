@@ -3,6 +3,8 @@ import {
   createSseDecoder,
   encodeSseComment,
   encodeSseMessage,
+  encodeSseRetry,
+  SSE_EVENTS_LOST_EVENT,
   type SseMessage,
 } from "./sse-wire-format.js";
 
@@ -35,5 +37,29 @@ describe("SSE wire format", () => {
     decoder.feed(encodeSseMessage({ data: "x", retry: 2500 }));
     expect(retries).toEqual([2500]);
     expect(() => encodeSseMessage({ id: "a\nb", data: "x" })).toThrow(TypeError);
+  });
+
+  it("round-trips a lone retry hint without dispatching an event", () => {
+    const retries: number[] = [];
+    const seen: SseMessage[] = [];
+    const decoder = createSseDecoder(
+      (message) => seen.push(message),
+      (milliseconds) => retries.push(milliseconds),
+    );
+    decoder.feed(`${encodeSseRetry(1500.7)}${encodeSseComment("x")}`);
+    expect(retries).toEqual([1500]);
+    expect(seen).toEqual([]);
+  });
+
+  it("round-trips the named events_lost notice next to unnamed events", () => {
+    const seen: SseMessage[] = [];
+    const decoder = createSseDecoder((message) => seen.push(message));
+    const notice = JSON.stringify({ type: "events_lost", last_event_id: "1-0", message: "m" });
+    decoder.feed(encodeSseMessage({ event: SSE_EVENTS_LOST_EVENT, data: notice }));
+    decoder.feed(encodeSseMessage({ id: "2-0", data: "{}" }));
+    expect(seen).toEqual([
+      { id: undefined, event: "events_lost", data: notice },
+      { id: "2-0", event: undefined, data: "{}" },
+    ]);
   });
 });

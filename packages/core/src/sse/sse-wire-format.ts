@@ -62,3 +62,17 @@ export function createSseDecoder(
   });
   return { feed: (chunk) => parser.feed(chunk), reset: () => parser.reset() };
 }
+
+/**
+ * Encodes a `retry:` hint on its own: clients take the reconnection delay, no event is dispatched.
+ * @param milliseconds reconnection delay. @unit milliseconds
+ */
+export function encodeSseRetry(milliseconds: number): string {
+  return `retry: ${Math.max(0, Math.floor(milliseconds))}\n\n`;
+}
+
+/**
+ * `event:` name of the notice an execution-event stream sends when it resumes after an id older
+ * than its retention (events were lost). Clients that only read unnamed (`message`) events skip it.
+ */
+export const SSE_EVENTS_LOST_EVENT = "events_lost";

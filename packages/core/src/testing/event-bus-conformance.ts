@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BusMessage, EventBus } from "../ports/event-bus.js";
+import { InvalidEventIdError } from "../ports/event-bus.js";
 import type { StoreFactory } from "./rate-limit-store-conformance.js";
 import { uniqueKey } from "./unique-key.js";
 
@@ -11,8 +12,22 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
   }
 }
 
-/** The behaviour every {@link EventBus} must show. */
-export function eventBusConformance(factory: StoreFactory<EventBus>): void {
+/** How the {@link EventBus} conformance suite gets fresh buses. */
+export interface EventBusFactory extends StoreFactory<EventBus> {
+  /**
+   * Creates a bus that retains (at least, and about) `retention` messages per topic. When given,
+   * the retention tests run too (gaps, replay from the start).
+   */
+  createWithRetention?: (retention: number) => EventBus | Promise<EventBus>;
+}
+
+const ids = (messages: BusMessage[]) => messages.map((message) => message.id);
+
+/**
+ * The behaviour every {@link EventBus} must show. Call it from a test file of the adapter:
+ * `eventBusConformance({ name: "redis", create: () => …, createWithRetention: (n) => … })`.
+ */
+export function eventBusConformance(factory: EventBusFactory): void {
   describe(`EventBus conformance: ${factory.name}`, () => {
     it("delivers published messages in order to every subscriber of the topic only", async () => {
       const bus = await factory.create();
@@ -61,5 +76,147 @@ export function eventBusConformance(factory: StoreFactory<EventBus>): void {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(seen).toHaveLength(1);
     });
+    it("delivers only messages published after subscribe when no id is given, with no gap", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("live");
+      await bus.publish(topic, { n: "before" });
+      const seen: BusMessage[] = [];
+      const subscription = await bus.subscribe(topic, (message) => seen.push(message));
+      expect(subscription.gap).toBe(false);
+      const id = await bus.publish(topic, { n: "after" });
+      await until(() => seen.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(seen).toEqual([{ id, topic, payload: { n: "after" } }]);
+      subscription.unsubscribe();
+    });
+
+    it("carries any JSON payload unchanged", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("json");
+      const payloads = [
+        { text: "unicode ✓ 😀 \n line", nested: { list: [1, 2.5, null, true, "x"] } },
+        [],
+        "plain",
+        0,
+        null,
+      ];
+      const seen: BusMessage[] = [];
+      const subscription = await bus.subscribe(topic, (message) => seen.push(message));
+      for (const payload of payloads) await bus.publish(topic, payload);
+      await until(() => seen.length === payloads.length);
+      expect(seen.map((message) => message.payload)).toEqual(payloads);
+      subscription.unsubscribe();
+    });
+
+    it("returns increasing ids and keeps separate subscriptions of one listener apart", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("twice");
+      const seen: string[] = [];
+      const listener = (message: BusMessage) => seen.push(message.id);
+      const first = await bus.subscribe(topic, listener);
+      const second = await bus.subscribe(topic, listener);
+      const published = [await bus.publish(topic, 1), await bus.publish(topic, 2)];
+      await until(() => seen.length === 4);
+      first.unsubscribe();
+      published.push(await bus.publish(topic, 3));
+      await until(() => seen.length === 5);
+      expect(seen).toEqual([published[0], published[0], published[1], published[1], published[2]]);
+      expect(new Set(published).size).toBe(3);
+      second.unsubscribe();
+    });
+
+    it("merges replay and live delivery without loss or duplicates while publishing goes on", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("race");
+      const published: string[] = [];
+      for (let i = 0; i < 20; i += 1) published.push(await bus.publish(topic, { n: i }));
+      let publishing = true;
+      const publisher = (async () => {
+        for (let i = 20; publishing && i < 400; i += 1) {
+          published.push(await bus.publish(topic, { n: i }));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const seen: BusMessage[] = [];
+      const subscription = await bus.subscribe(topic, (message) => seen.push(message), {
+        afterId: published[4],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      publishing = false;
+      await publisher;
+      await until(() => seen.length === published.length - 5);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(ids(seen)).toEqual(published.slice(5));
+      expect(subscription.gap).toBe(false);
+      subscription.unsubscribe();
+    });
+
+    it("refuses a malformed afterId with InvalidEventIdError", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("malformed");
+      for (const afterId of ["not an id", "", "1\n2", "-5"]) {
+        await expect(bus.subscribe(topic, () => {}, { afterId })).rejects.toBeInstanceOf(
+          InvalidEventIdError,
+        );
+      }
+    });
+
+    if (factory.createWithRetention) {
+      const createWithRetention = factory.createWithRetention;
+
+      it("replays every retained message with fromStart, then live ones", async () => {
+        const bus = await createWithRetention(50);
+        const topic = uniqueKey("from-start");
+        const published: string[] = [];
+        for (let i = 0; i < 5; i += 1) published.push(await bus.publish(topic, { n: i }));
+        const seen: BusMessage[] = [];
+        const subscription = await bus.subscribe(topic, (message) => seen.push(message), {
+          fromStart: true,
+        });
+        expect(subscription.gap).toBe(false);
+        published.push(await bus.publish(topic, { n: 5 }));
+        await until(() => seen.length === 6);
+        expect(ids(seen)).toEqual(published);
+        subscription.unsubscribe();
+      });
+
+      it("bounds retention and reports a gap exactly when messages after afterId were lost", async () => {
+        const retention = 20;
+        const bus = await createWithRetention(retention);
+        const topic = uniqueKey("gap");
+        const published: string[] = [];
+        for (let i = 0; i < retention * 4; i += 1)
+          published.push(await bus.publish(topic, { n: i }));
+
+        const retained: BusMessage[] = [];
+        const all = await bus.subscribe(topic, (message) => retained.push(message), {
+          fromStart: true,
+        });
+        all.unsubscribe();
+        expect(all.gap).toBe(true);
+        expect(retained.length).toBeGreaterThanOrEqual(retention);
+        expect(retained.length).toBeLessThan(retention * 2);
+        const firstKept = published.indexOf(retained[0]?.id as string);
+        expect(ids(retained)).toEqual(published.slice(firstKept));
+
+        // The message just before the oldest retained one: nothing after it was lost.
+        const exact: BusMessage[] = [];
+        const resumed = await bus.subscribe(topic, (message) => exact.push(message), {
+          afterId: published[firstKept - 1],
+        });
+        resumed.unsubscribe();
+        expect(resumed.gap).toBe(false);
+        expect(ids(exact)).toEqual(ids(retained));
+
+        // One further back: that message's successor is gone.
+        const late: BusMessage[] = [];
+        const lost = await bus.subscribe(topic, (message) => late.push(message), {
+          afterId: published[firstKept - 2],
+        });
+        lost.unsubscribe();
+        expect(lost.gap).toBe(true);
+        expect(ids(late)).toEqual(ids(retained));
+      });
+    }
   });
 }
