@@ -124,11 +124,12 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
     close: async () => {
       availability.close();
       redis.removeAllListeners("close");
-      if (redis.status === "ready") {
-        await withTimeBound(redis.quit(), timeoutMs).catch(() => redis.disconnect());
-      } else {
-        redis.disconnect();
-      }
+      if (redis.status === "end") return;
+      if (redis.status !== "ready") return redis.disconnect();
+      const ended = new Promise((resolve) => redis.once("end", resolve));
+      redis.quit().catch(() => redis.disconnect());
+      // QUIT lets replies in flight arrive; a Redis that does not answer is cut off.
+      await withTimeBound(ended, timeoutMs).catch(() => redis.disconnect());
     },
   };
 }
