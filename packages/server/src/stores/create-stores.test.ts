@@ -1,3 +1,4 @@
+import type { IdempotencyRecord } from "@wasm-relay/core";
 import { createInMemoryMetrics } from "@wasm-relay/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../test/redis/free-port.js";
@@ -59,7 +60,7 @@ describe("createStores with a Redis that is not there at start-up", () => {
   });
 });
 
-const replay = {
+const replay: IdempotencyRecord = {
   fingerprint: "f",
   response: {
     success: true,
