@@ -10,22 +10,30 @@ import {
   type Health,
   type Metrics,
   type ModuleResolver,
-  noopMetrics,
   problemDocument,
   type Relay,
 } from "@wasm-relay/core";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
+import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
 import { loadServerConfig, type ServerConfig } from "./config/server-config.js";
 import { HttpProblem } from "./http/http-problem.js";
 import { RouteTable } from "./http/route-table.js";
 import { writeProblem } from "./http/write-answer.js";
 import type { Authenticator } from "./identity/authenticator.js";
-import { createDevHeadersAuthenticator } from "./identity/dev-headers-authenticator.js";
+import { createAuthenticatorFromConfig } from "./identity/create-authenticator.js";
 import { defaultModuleDirectory } from "./modules/default-module-directory.js";
 import { loadModuleDirectory } from "./modules/module-directory.js";
+import { withExecutionLog } from "./observability/execution-log.js";
+import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
+import { createPrometheusMetrics } from "./observability/prometheus-metrics.js";
+import { registerRelayGauges } from "./observability/relay-gauges.js";
+import { teeMetrics } from "./observability/tee-metrics.js";
+import { createOpenApiDocument } from "./openapi/openapi-document.js";
 import { eventsRoute } from "./routes/events-route.js";
 import { executeRoute } from "./routes/execute-route.js";
 import { healthRoute } from "./routes/health-route.js";
+import { metricsRoute } from "./routes/metrics-route.js";
+import { openApiRoute } from "./routes/openapi-route.js";
 import { staticRoute } from "./routes/static-route.js";
 import { createStores } from "./stores/create-stores.js";
 
@@ -36,7 +44,10 @@ export interface RelayServerParts {
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   bus?: EventBus;
+  /** Extra metrics sink; the server's Prometheus registry (`GET /metrics`) records too. */
   metrics?: Metrics;
+  /** Structured (pino) logger of executions. @default JSON lines on stdout at `LOG_LEVEL` */
+  logger?: RelayLogger;
   /** Receives start-up warnings and unexpected errors. @default console.error */
   log?: (message: string) => void;
 }
@@ -65,7 +76,17 @@ export async function createRelayServer(
   parts: RelayServerParts = {},
 ): Promise<RelayServer> {
   const log = parts.log ?? ((message: string) => console.error(message));
-  const metrics = parts.metrics ?? noopMetrics;
+  const prometheus = createPrometheusMetrics({
+    maxGas: config.RELAY_LIMIT_MAX_GAS,
+    maxTimeMs: config.RELAY_LIMIT_MAX_TIME,
+  });
+  const metrics = parts.metrics ? teeMetrics(parts.metrics, prometheus) : prometheus;
+  const logger =
+    parts.logger ?? createRelayLogger({ level: config.LOG_LEVEL, name: config.RELAY_NODE_NAME });
+  // Identity and authorization first: a bad setting stops start-up before stores and workers open.
+  const authenticator =
+    parts.authenticator ?? (await createAuthenticatorFromConfig(config, { log }));
+  const authorizer = parts.authorizer ?? (await createAuthorizerFromConfig(config, { metrics }));
   const stores = await createStores({
     redisUrl: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,
@@ -75,14 +96,12 @@ export async function createRelayServer(
   const resolver =
     parts.resolver ??
     (await loadModuleDirectory(config.RELAY_MODULE_DIR ?? defaultModuleDirectory())).resolver;
-  const authenticator = parts.authenticator ?? createDevHeadersAuthenticator();
-  const authorizer = parts.authorizer ?? allowAllAuthorizer;
   const bus = parts.bus ?? createMemoryEventBus();
   if (authenticator.name === "dev-headers") {
     log("warning: identity comes from the user_id header (dev-headers): anyone can claim any user");
   }
 
-  const relay = createRelay({
+  const pipeline = createRelay({
     executor,
     resolver,
     stores: { rateLimit: stores.rateLimit, idempotency: stores.idempotency },
@@ -95,6 +114,7 @@ export async function createRelayServer(
         windowMs: config.RELAY_RATE_WINDOW,
         algorithm: config.RELAY_RATE_ALGORITHM,
       },
+      rateLimitByRole: config.RELAY_RATE_LIMIT_BY_ROLE,
       idempotencyTtlMs: config.RELAY_IDEMPOTENCY_TTL,
       nodeName: config.RELAY_NODE_NAME,
       policy: {
@@ -111,9 +131,15 @@ export async function createRelayServer(
       },
     },
   });
+  const relay = withExecutionLog(pipeline, logger);
 
   const shutdown = new AbortController();
   const openStreams = new Set<() => void>();
+  registerRelayGauges(prometheus, {
+    executor,
+    openStreams,
+    degradedReasons: () => stores.degradedReasons(),
+  });
   const health = (): Health => {
     const reasons = stores.degradedReasons();
     return {
@@ -146,7 +172,13 @@ export async function createRelayServer(
       }),
     )
     .add("GET", "/intent/execute-wasm/events", eventsRoute({ bus, authenticator, openStreams }))
-    .add("GET", "/intent/execute-wasm/health", healthRoute(health));
+    .add("GET", "/intent/execute-wasm/health", healthRoute(health))
+    .add(
+      "GET",
+      "/metrics",
+      metricsRoute({ metrics: prometheus, token: config.RELAY_METRICS_TOKEN }),
+    )
+    .add("GET", "/openapi.json", openApiRoute(createOpenApiDocument()));
   if (config.RELAY_STATIC_DIR) {
     const serveStatic = staticRoute(config.RELAY_STATIC_DIR);
     routes.add("GET", "/", serveStatic).add("GET", "/:file", serveStatic);
@@ -236,7 +268,11 @@ export async function startRelayServer(
     ...options.env,
     ...(options.staticDir ? { RELAY_STATIC_DIR: options.staticDir } : {}),
   };
-  const relayServer = await createRelayServer(loadServerConfig(env), { log: () => {}, ...options });
+  const relayServer = await createRelayServer(loadServerConfig(env), {
+    log: () => {},
+    ...(options.env?.LOG_LEVEL ? {} : { logger: createRelayLogger({ level: "silent" }) }),
+    ...options,
+  });
   const url = await relayServer.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   return { url, close: () => relayServer.close(), server: relayServer };
 }

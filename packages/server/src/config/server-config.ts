@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { authorizationEnvironmentShape } from "../authorization/authorization-environment.js";
+import { identityEnvironmentShape } from "../identity/identity-environment.js";
 
 const integer = (name: string, fallback: number, minimum = 1) =>
   z.coerce
@@ -64,8 +66,20 @@ export const serverEnvironmentSchema = z.object({
   ),
   /** Name of this instance in events and logs. @default "relay" */
   RELAY_NODE_NAME: z.string().trim().min(1).default("relay"),
+  /** Identity: `RELAY_AUTH`, API keys, JWT, per-role rate limits (see identity-environment.ts). */
+  ...identityEnvironmentShape,
+  /** Authorization ("Antigone"): `RELAY_AUTHORIZER` and its settings (see authorization-environment.ts). */
+  ...authorizationEnvironmentShape,
   /** Directory served as static files at `/` (the web example). Unset: nothing is served. */
   RELAY_STATIC_DIR: optionalText,
+  /** Least severe log level written (pino). @default "info" */
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent",
+    })
+    .default("info"),
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. Unset: open. */
+  RELAY_METRICS_TOKEN: optionalText,
 });
 
 /** The validated configuration of a server. */

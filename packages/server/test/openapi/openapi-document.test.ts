@@ -1,0 +1,171 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import type { Authorizer } from "@wasm-relay/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOpenApiDocument } from "../../src/openapi/openapi-document.js";
+import { startRelayServer } from "../../src/relay-server.js";
+import { OpenApiConformance } from "./openapi-conformance.js";
+
+const denyTrap: Authorizer = {
+  authorize: async (request) =>
+    request.resource === "glyph://spin@quantum"
+      ? { allowed: false, reason: "spin is not for you" }
+      : { allowed: true },
+};
+
+let relay: Awaited<ReturnType<typeof startRelayServer>>;
+let conformance: OpenApiConformance;
+let served: Record<string, unknown>;
+let userNumber = 0;
+const newUser = () => ({ user_id: `openapi-${(userNumber += 1)}-${Date.now()}`, session_id: "s" });
+
+beforeAll(async () => {
+  relay = await startRelayServer({
+    env: { RELAY_WORKERS: "1", RELAY_RATE_LIMIT: "3", RELAY_MAX_BODY_BYTES: "2048" },
+    authorizer: denyTrap,
+  });
+  served = (await (await fetch(`${relay.url}/openapi.json`)).json()) as Record<string, unknown>;
+  conformance = new OpenApiConformance(served);
+});
+afterAll(async () => {
+  await relay?.close();
+});
+
+const execute = (body: unknown, headers: Record<string, string>, extra: RequestInit = {}) =>
+  conformance.fetch(relay.url, "/intent/execute-wasm", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    ...extra,
+  });
+
+describe("the OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const result = await new Validator().validate(served);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(served.openapi).toBe("3.1.0");
+  });
+
+  it("is the generated one, served as JSON", async () => {
+    expect(served).toEqual(JSON.parse(JSON.stringify(createOpenApiDocument())));
+    const answer = await conformance.fetch(relay.url, "/openapi.json");
+    expect(answer.status).toBe(200);
+  });
+
+  it("refuses a document that breaks the specification (the validator can fail)", async () => {
+    const broken = structuredClone(served) as { paths: Record<string, Record<string, unknown>> };
+    broken.paths["/intent/execute-wasm"]!.post = { responses: "none" };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
+  });
+
+  it("documents every status of every route", () => {
+    const paths = served.paths as Record<
+      string,
+      Record<string, { responses: Record<string, unknown> }>
+    >;
+    expect(Object.keys(paths).sort()).toEqual(
+      [
+        "/intent/execute-wasm",
+        "/intent/execute-wasm/events",
+        "/intent/execute-wasm/health",
+        "/metrics",
+        "/openapi.json",
+      ].sort(),
+    );
+    expect(Object.keys(paths["/intent/execute-wasm"]!.post!.responses).sort()).toEqual(
+      ["200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"].sort(),
+    );
+  });
+});
+
+describe("real responses conform to the document", () => {
+  it("success, failure, replay and every refusal of POST /intent/execute-wasm", async () => {
+    const user = newUser();
+    expect(
+      (await execute({ cid: "glyph://calculator@quantum", inputs: [2, 3] }, user)).body,
+    ).toMatchObject({ output: 5 });
+    const replay = await execute({ cid: "glyph://calculator@quantum", inputs: [2, 3] }, user);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect((await execute({ cid: "glyph://trap@quantum" }, newUser())).body).toMatchObject({
+      success: false,
+      error: { code: "trap" },
+    });
+    expect((await execute({ cid: "nope", inputs: "x" }, newUser())).status).toBe(400);
+    expect((await execute("{not json", newUser())).status).toBe(400);
+    expect((await execute({ cid: "glyph://calculator@quantum" }, {})).status).toBe(401);
+    expect((await execute({ cid: "glyph://spin@quantum" }, newUser())).status).toBe(403);
+    expect((await execute({ cid: "glyph://missing@quantum" }, newUser())).status).toBe(404);
+    expect((await execute("x".repeat(4096), newUser())).status).toBe(413);
+    expect(
+      (
+        await execute("cid=1", newUser(), {
+          headers: { "Content-Type": "text/plain", ...newUser() },
+        })
+      ).status,
+    ).toBe(415);
+    const keyed = newUser();
+    await execute(
+      { cid: "glyph://calculator@quantum", inputs: [1, 1], idempotency_key: "k-1" },
+      keyed,
+    );
+    expect(
+      (
+        await execute(
+          { cid: "glyph://calculator@quantum", inputs: [9, 9], idempotency_key: "k-1" },
+          keyed,
+        )
+      ).status,
+    ).toBe(422);
+    const limited = newUser();
+    for (let index = 0; index < 3; index += 1)
+      await execute({ cid: "glyph://calculator@quantum", inputs: [index, 0] }, limited);
+    const refused = await execute({ cid: "glyph://calculator@quantum", inputs: [7, 0] }, limited);
+    expect(refused.status).toBe(429);
+    expect(conformance.seen.size).toBeGreaterThanOrEqual(10);
+  });
+
+  it("the event stream's events", async () => {
+    const user = newUser();
+    const answer = await execute({ cid: "glyph://calculator@quantum", inputs: [4, 4] }, user);
+    const requestId = (answer.body as { request_id: string }).request_id;
+    const streamed = conformance.fetch(relay.url, "/intent/execute-wasm/events", {
+      url: `/intent/execute-wasm/events?request_id=${requestId}&last_event_id=0`,
+      headers: user,
+    });
+    const events = await Promise.race([
+      streamed,
+      new Promise<undefined>((resolve) => setTimeout(resolve, 3000)),
+    ]);
+    // Resuming from the start replays the finished execution's events and ends after the terminal one.
+    expect(events?.status).toBe(200);
+    expect(String(events?.body)).toContain("execution_complete");
+    expect(conformance.seen.has("GET /intent/execute-wasm/events 200")).toBe(true);
+  });
+
+  it("health, metrics and a missing identity on the event stream", async () => {
+    expect((await conformance.fetch(relay.url, "/intent/execute-wasm/health")).status).toBe(200);
+    expect((await conformance.fetch(relay.url, "/metrics")).status).toBe(200);
+    expect((await conformance.fetch(relay.url, "/intent/execute-wasm/events")).status).toBe(401);
+  });
+
+  it("the checker itself refuses a body that does not conform", () => {
+    expect(() =>
+      conformance.check({
+        method: "POST",
+        path: "/intent/execute-wasm",
+        status: 200,
+        contentType: "application/json",
+        body: { success: true, output: 1 },
+      }),
+    ).toThrow(/does not conform/);
+    expect(() =>
+      conformance.check({
+        method: "POST",
+        path: "/intent/execute-wasm",
+        status: 418,
+        contentType: "application/json",
+        body: {},
+      }),
+    ).toThrow(/status not documented/);
+  });
+});
