@@ -16,7 +16,10 @@ let relay: Awaited<ReturnType<typeof startRelayServer>>;
 let conformance: OpenApiConformance;
 let served: Record<string, unknown>;
 let userNumber = 0;
-const newUser = () => ({ user_id: `openapi-${(userNumber += 1)}-${Date.now()}`, session_id: "s" });
+function newUser(): Record<string, string> {
+  userNumber += 1;
+  return { user_id: `openapi-${userNumber}-${Date.now()}`, session_id: "s" };
+}
 
 beforeAll(async () => {
   relay = await startRelayServer({
