@@ -1,0 +1,150 @@
+import { BUS_TOPICS, type BusMessage } from "@wasm-relay/core";
+import { eventBusConformance } from "@wasm-relay/core/testing";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { testKeyPrefix } from "../../test/redis/test-key-prefix.js";
+import { createRedisEventBus, type RedisEventBus } from "./redis-event-bus.js";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const prefix = testKeyPrefix("event-bus");
+const clients: Redis[] = [];
+const buses: RedisEventBus[] = [];
+
+function newBus(options: { retention?: number; blockMs?: number } = {}): RedisEventBus {
+  const redis = new Redis(REDIS_URL, { commandTimeout: 2_000 });
+  clients.push(redis);
+  const bus = createRedisEventBus({ redis, keyPrefix: prefix, ...options });
+  buses.push(bus);
+  return bus;
+}
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+afterAll(async () => {
+  for (const bus of buses) await bus.close();
+  const cleaner = clients[0] ?? new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await cleaner.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await cleaner.del(...keys);
+  } while (cursor !== "0");
+  for (const client of clients) client.disconnect();
+});
+
+eventBusConformance({
+  name: "redis streams",
+  create: () => newBus(),
+  createWithRetention: (retention) => newBus({ retention }),
+});
+
+describe("Redis event bus", () => {
+  it("writes streams a plain Redis client can read: <prefix><topic>, field payload (JSON)", async () => {
+    const bus = newBus();
+    const payload = { request_id: "r1", user_id: "u", inputs: [1, 2] };
+    const id = await bus.publish(BUS_TOPICS.requested, payload);
+    const plain = clients[0] as Redis;
+    expect(bus.streamKey(BUS_TOPICS.requested)).toBe(`${prefix}wasm_exec_requested`);
+    const entries = await plain.xrange(`${prefix}wasm_exec_requested`, id, id);
+    expect(entries).toEqual([[id, ["payload", JSON.stringify(payload)]]]);
+  });
+
+  it("keeps a stream within retention plus one trim batch", async () => {
+    const bus = newBus({ retention: 30 });
+    const topic = `bounded-${Date.now()}`;
+    for (let i = 0; i < 200; i += 1) await bus.publish(topic, i);
+    const length = await (clients[0] as Redis).xlen(bus.streamKey(topic));
+    expect(length).toBeGreaterThanOrEqual(30);
+    expect(length).toBeLessThan(33);
+  });
+
+  it("fans out one XREAD to many subscribers and releases them on unsubscribe", async () => {
+    const bus = newBus();
+    const topic = `fan-${Date.now()}`;
+    const seen: BusMessage[][] = [];
+    const subscriptions = [];
+    for (let i = 0; i < 50; i += 1) {
+      const mine: BusMessage[] = [];
+      seen.push(mine);
+      subscriptions.push(await bus.subscribe(topic, (message) => mine.push(message)));
+    }
+    expect(bus.subscriberCount()).toBe(50);
+    const id = await bus.publish(topic, "x");
+    await until(() => seen.every((mine) => mine.length === 1));
+    expect(new Set(seen.map((mine) => mine[0]?.id))).toEqual(new Set([id]));
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    expect(bus.subscriberCount()).toBe(0);
+  });
+
+  it("sees entries another bus (another instance) publishes, in order", async () => {
+    const a = newBus();
+    const b = newBus();
+    const topic = `cross-${Date.now()}`;
+    const seen: unknown[] = [];
+    const subscription = await a.subscribe(topic, (message) => seen.push(message.payload));
+    for (let i = 0; i < 20; i += 1) await b.publish(topic, i);
+    await until(() => seen.length === 20);
+    expect(seen).toEqual([...Array(20).keys()]);
+    subscription.unsubscribe();
+  });
+
+  it("picks up a new topic at once while its read loop is blocked on another", async () => {
+    const bus = newBus({ blockMs: 10_000 });
+    const first = await bus.subscribe(`blocked-a-${Date.now()}`, () => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const topic = `blocked-b-${Date.now()}`;
+    const seen: unknown[] = [];
+    const second = await bus.subscribe(topic, (message) => seen.push(message.payload));
+    const started = Date.now();
+    await bus.publish(topic, "now");
+    await until(() => seen.length === 1, 2_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    first.unsubscribe();
+    second.unsubscribe();
+  });
+
+  it("treats an id newer than the stream as a gap and replays what it holds", async () => {
+    const bus = newBus();
+    const topic = `future-${Date.now()}`;
+    const id = await bus.publish(topic, 1);
+    const seen: string[] = [];
+    const subscription = await bus.subscribe(topic, (message) => seen.push(message.id), {
+      afterId: "99999999999999-0",
+    });
+    expect(subscription.gap).toBe(true);
+    expect(seen).toEqual([id]);
+    subscription.unsubscribe();
+  });
+
+  it("skips entries without a JSON payload and reports them", async () => {
+    const errors: Error[] = [];
+    const redis = new Redis(REDIS_URL);
+    clients.push(redis);
+    const bus = createRedisEventBus({ redis, keyPrefix: prefix, onError: (e) => errors.push(e) });
+    buses.push(bus);
+    const topic = `foreign-${Date.now()}`;
+    const seen: unknown[] = [];
+    const subscription = await bus.subscribe(topic, (message) => seen.push(message.payload));
+    await redis.xadd(bus.streamKey(topic), "*", "other", "field");
+    await bus.publish(topic, { ok: true });
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([{ ok: true }]);
+    expect(errors.some((error) => /no payload field/.test(error.message))).toBe(true);
+    subscription.unsubscribe();
+  });
+
+  it("refuses bad options and use after close", async () => {
+    const redis = clients[0] as Redis;
+    expect(() => createRedisEventBus({ redis, retention: 0 })).toThrow(RangeError);
+    const bus = newBus();
+    await bus.close();
+    await expect(bus.publish("t", 1)).rejects.toThrow(/closed/);
+    await expect(bus.subscribe("t", () => {})).rejects.toThrow(/closed/);
+  });
+});
