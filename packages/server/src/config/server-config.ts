@@ -1,3 +1,4 @@
+import { parseModuleReference } from "@wasm-relay/core";
 import { z } from "zod";
 import { authorizationEnvironmentShape } from "../authorization/authorization-environment.js";
 import { identityEnvironmentShape } from "../identity/identity-environment.js";
@@ -14,6 +15,21 @@ const optionalText = z
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+
+/** A comma-separated list whose every entry passes `valid`; empty entries are ignored. */
+const commaList = (name: string, valid: (entry: string) => boolean, expected: string) =>
+  z
+    .string()
+    .default("")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    )
+    .refine((entries) => entries.every(valid), {
+      error: `${name} must be a comma-separated list, each entry ${expected}`,
+    });
 
 /**
  * The server's environment variables. Every variable is optional; the defaults are those of
@@ -72,6 +88,28 @@ export const serverEnvironmentSchema = z.object({
   ...authorizationEnvironmentShape,
   /** Directory served as static files at `/` (the web example). Unset: nothing is served. */
   RELAY_STATIC_DIR: optionalText,
+  /** Largest module accepted by `POST /modules` or from a gateway. @unit bytes @default 16777216 */
+  RELAY_MAX_MODULE_BYTES: integer("RELAY_MAX_MODULE_BYTES", 16 * 1024 * 1024),
+  /** Directory of the content-addressed module store. Unset: modules are kept in memory. */
+  RELAY_MODULE_STORE_DIR: optionalText,
+  /** JSON file of the glyph:// registry. Unset: Redis when `REDIS_URL` is set, else memory. */
+  RELAY_GLYPH_REGISTRY_FILE: optionalText,
+  /** Comma-separated base URLs of trustless IPFS gateways, tried in order. @default none */
+  RELAY_IPFS_GATEWAYS: commaList(
+    "RELAY_IPFS_GATEWAYS",
+    (entry) => /^https?:\/\/[^\s,]+$/.test(entry),
+    "an http(s) URL",
+  ),
+  /** Longest one gateway fetch may take. @unit milliseconds @default 10000 */
+  RELAY_GATEWAY_TIMEOUT: integer("RELAY_GATEWAY_TIMEOUT", 10_000),
+  /** Budget of the in-memory cache of module bytes. @unit bytes @default 67108864 */
+  RELAY_MODULE_CACHE_BYTES: integer("RELAY_MODULE_CACHE_BYTES", 64 * 1024 * 1024, 0),
+  /** Comma-separated modules (CIDs or glyph://name@tag) resolved at start-up. @default none */
+  RELAY_PRELOAD: commaList(
+    "RELAY_PRELOAD",
+    (entry) => parseModuleReference(entry) !== undefined,
+    "a CID or glyph://name@tag",
+  ),
   /** Least severe log level written (pino). @default "info" */
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
