@@ -104,9 +104,14 @@ export function streamEvents(
             );
           }
           options.onOpen?.();
-          for await (const message of readSseMessages(response.body, (hint) => {
-            retryHint = hint;
-          })) {
+          const messages = readSseMessages(
+            response.body,
+            (hint) => {
+              retryHint = hint;
+            },
+            signal,
+          );
+          for await (const message of messages) {
             if (message.id !== undefined) lastEventId = message.id;
             const event = toExecutionEvent(message, validator);
             if (event === undefined) continue;
@@ -114,6 +119,7 @@ export function streamEvents(
             yield event;
             if (options.requestId !== undefined && TERMINAL_EVENT_TYPES.has(event.type)) return;
           }
+          if (signal.aborted) return;
         } catch (error) {
           if (signal.aborted) return;
           if (

@@ -2,7 +2,7 @@ import { encodeSseComment, encodeSseMessage, type SseMessage } from "@wasm-relay
 
 /**
  * A `text/event-stream` body the test writes to: what a server would send on one connection.
- * `closed` resolves when the client cancels the body (it stopped reading).
+ * `closed` resolves when the client cancels the body or aborts the request (`signal`).
  */
 export class SseChannel {
   readonly stream: ReadableStream<Uint8Array>;
@@ -11,10 +11,14 @@ export class SseChannel {
   #ended = false;
   readonly #encoder = new TextEncoder();
 
-  constructor() {
+  constructor(signal?: AbortSignal) {
     let markClosed!: () => void;
     this.closed = new Promise((resolve) => {
       markClosed = resolve;
+    });
+    signal?.addEventListener("abort", () => {
+      this.#ended = true;
+      markClosed();
     });
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
@@ -54,11 +58,15 @@ export class SseChannel {
     this.#controller.close();
   }
 
-  /** Breaks the stream (the connection was cut). */
+  /**
+   * Breaks the stream (the connection was cut), after what was written so far had time to be
+   * read: erroring a stream discards its queue, which a cut connection does not do to bytes
+   * already delivered.
+   */
   fail(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#controller.error(new TypeError("terminated"));
+    setTimeout(() => this.#controller.error(new TypeError("terminated")), 30);
   }
 }
 
