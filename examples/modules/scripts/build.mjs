@@ -1,9 +1,11 @@
-// Builds the example modules from source into dist/: one .wasm per source and a glyphs.json
-// that maps name@tag to the CIDv1 (raw) of the built bytes. Deterministic: same sources, same CIDs.
+// Builds the example modules from source into dist/: one .wasm per source (src/*.wat with wabt,
+// src/assembly/*.ts with AssemblyScript) and a glyphs.json that maps name@tag to the CIDv1 (raw)
+// of the built bytes. Deterministic: same sources and toolchain versions, same CIDs.
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rawCid } from "@wasm-relay/core";
+import asc from "assemblyscript/asc";
 import createWabt from "wabt";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -25,6 +27,31 @@ for (const file of (await readdir(sourceDir)).sort()) {
   const name = file.replace(/\.wat$/, ".wasm");
   await writeFile(join(outputDir, name), bytes);
   cids.set(file, await rawCid(bytes));
+}
+
+// AssemblyScript WASI commands: stub runtime (a command runs once, no GC needed), no `env.abort`
+// import (an assertion traps instead), optimized; no source map or debug names, so the bytes
+// depend only on the source and the compiler version.
+const assemblyDir = join(sourceDir, "assembly");
+for (const file of (await readdir(assemblyDir)).sort()) {
+  if (!file.endsWith(".ts")) continue;
+  const name = file.replace(/\.ts$/, ".wasm");
+  const outFile = join(outputDir, name);
+  const { error, stderr } = await asc.main([
+    join(assemblyDir, file),
+    "--outFile",
+    outFile,
+    "--runtime",
+    "stub",
+    "--optimizeLevel",
+    "3",
+    "--shrinkLevel",
+    "0",
+    "--use",
+    "abort=",
+  ]);
+  if (error) throw new Error(`asc failed on ${file}: ${error.message}\n${stderr.toString()}`);
+  cids.set(`assembly/${file}`, await rawCid(new Uint8Array(await readFile(outFile))));
 }
 
 const sourceGlyphs = JSON.parse(await readFile(join(sourceDir, "glyphs.json"), "utf8"));

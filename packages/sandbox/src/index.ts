@@ -1,3 +1,4 @@
+export { InvalidInputError } from "./abi/invalid-input-error.js";
 export { InvalidModuleError } from "./binary/invalid-module-error.js";
 export {
   createSandboxExecutor,
@@ -5,3 +6,11 @@ export {
   type SandboxExecutorOptions,
   type SandboxExecutorStats,
 } from "./create-sandbox-executor.js";
+export { CostModel } from "./metering/cost-model.js";
+export { MemoryLimitError } from "./metering/memory-limit-error.js";
+export {
+  type MeteredModule,
+  type MeterOptions,
+  meter,
+  type RefillImport,
+} from "./metering/meter.js";

@@ -1,6 +1,6 @@
 /** A growable byte buffer with the LEB128 encoders the WebAssembly binary format needs. */
 export class ByteWriter {
-  private buffer: Uint8Array;
+  private buffer: Uint8Array<ArrayBuffer>;
   /** Bytes written so far. */
   length = 0;
 
@@ -68,7 +68,7 @@ export class ByteWriter {
   }
 
   /** The bytes written so far (a copy sized exactly). */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     return this.buffer.slice(0, this.length);
   }
 }

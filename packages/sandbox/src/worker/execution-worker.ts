@@ -9,8 +9,8 @@ if (!port) throw new Error("execution-worker must run in a worker thread");
 const state = createWorkerState((workerData as { compiledCacheBytes: number }).compiledCacheBytes);
 
 port.on("message", (message: WorkerRunMessage) => {
-  void runTask(state, message).then((outcome) => {
-    const reply: WorkerResultMessage = { type: "result", id: message.id, outcome };
+  void runTask(state, message).then((report) => {
+    const reply: WorkerResultMessage = { type: "result", id: message.id, ...report };
     port.postMessage(reply);
   });
 });

@@ -1,12 +1,21 @@
-import type { ExecutionErrorCode, JsonValue } from "@wasm-relay/core";
+import type { Abi, ExecutionErrorCode, JsonValue } from "@wasm-relay/core";
 import { InvalidInputError } from "../abi/invalid-input-error.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
+import { MemoryLimitError } from "../metering/memory-limit-error.js";
+import { meter } from "../metering/meter.js";
 import { ByteBudgetCache } from "../pool/byte-budget-cache.js";
 import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js";
+import { GasAccount } from "./gas-account.js";
 import { callNumericEntry } from "./run-numeric.js";
+import { createWasiPreview1, OutputTooLargeError, ProcessExit } from "./wasi-preview1.js";
 
 const PAGE_BYTES = 65536;
+/** Import module of the metering refill function. */
+export const METERING_IMPORT = { module: "__relay_metering", name: "refill" } as const;
+/** Export name of the gas counter. */
+export const GAS_EXPORT = "__relay_gas";
+const WASI_MODULE = "wasi_snapshot_preview1";
 
 interface CompiledModule {
   module: WebAssembly.Module;
@@ -23,6 +32,12 @@ export function createWorkerState(compiledCacheBytes: number): WorkerState {
   return { compiled: new ByteBudgetCache(compiledCacheBytes) };
 }
 
+/** A task's outcome plus the metered bytes when this worker metered them. */
+export interface TaskReport {
+  outcome: WorkerOutcome;
+  meteredBytes?: Uint8Array;
+}
+
 function failure(
   code: ExecutionErrorCode,
   message: string,
@@ -31,82 +46,189 @@ function failure(
   return { success: false, error: { code, message }, gasUsed };
 }
 
-async function compile(state: WorkerState, message: WorkerRunMessage): Promise<CompiledModule> {
-  const cached = state.compiled.get(message.key);
-  if (cached) return cached;
-  const info = readModuleInfo(message.bytes);
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(message.bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    throw new InvalidModuleError(error instanceof Error ? error.message : String(error));
+class TaskFailure extends Error {
+  constructor(readonly outcome: WorkerOutcome) {
+    super(outcome.success ? "" : outcome.error.message);
   }
-  const compiled = { module, info };
-  state.compiled.set(message.key, compiled, message.bytes.length);
-  return compiled;
 }
 
-function outputSize(output: JsonValue): number {
+async function prepare(
+  state: WorkerState,
+  message: WorkerRunMessage,
+): Promise<{ compiled: CompiledModule; meteredBytes?: Uint8Array }> {
+  const cached = state.compiled.get(message.key);
+  if (cached) return { compiled: cached };
+  let meteredBytes: Uint8Array | undefined;
+  let bytes = message.bytes;
+  try {
+    if (!message.metered) {
+      bytes = meter(message.bytes, {
+        refillImport: METERING_IMPORT,
+        gasExportName: GAS_EXPORT,
+        maxMemoryPages: Math.floor(message.policy.max_memory / PAGE_BYTES),
+      }).bytes;
+      meteredBytes = bytes;
+    }
+    const info = readModuleInfo(bytes);
+    info.imports = info.imports.filter((entry) => entry.module !== METERING_IMPORT.module);
+    info.exports = info.exports.filter((entry) => entry.name !== GAS_EXPORT);
+    const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    const compiled = { module, info };
+    state.compiled.set(message.key, compiled, bytes.length * 4);
+    return meteredBytes ? { compiled, meteredBytes } : { compiled };
+  } catch (error) {
+    if (error instanceof MemoryLimitError)
+      throw new TaskFailure(failure("memory_limit", error.message));
+    throw new TaskFailure(
+      failure("invalid_module", error instanceof Error ? error.message : String(error)),
+    );
+  }
+}
+
+function chooseAbi(info: ModuleInfo, requested: Abi | undefined): Abi {
+  if (requested) return requested;
+  const wasi =
+    info.imports.some((entry) => entry.module === WASI_MODULE) ||
+    info.exports.some((entry) => entry.name === "_start" && entry.kind === "function");
+  return wasi ? "wasi" : "numeric";
+}
+
+function jsonSize(output: JsonValue): number {
   return new TextEncoder().encode(JSON.stringify(output)).length;
 }
 
+function parseStdout(bytes: Uint8Array): JsonValue {
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === "") return text === "" ? null : text;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}
+
 /** Runs one task inside the worker and describes the outcome; never throws for module failures. */
-export async function runTask(
-  state: WorkerState,
+export async function runTask(state: WorkerState, message: WorkerRunMessage): Promise<TaskReport> {
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  try {
+    prepared = await prepare(state, message);
+  } catch (error) {
+    if (error instanceof TaskFailure) return { outcome: error.outcome };
+    throw error;
+  }
+  const { compiled, meteredBytes } = prepared;
+  const withBytes = (outcome: WorkerOutcome): TaskReport =>
+    meteredBytes ? { outcome, meteredBytes } : { outcome };
+  return withBytes(await execute(compiled, message));
+}
+
+async function execute(
+  compiled: CompiledModule,
   message: WorkerRunMessage,
 ): Promise<WorkerOutcome> {
-  let compiled: CompiledModule;
-  try {
-    compiled = await compile(state, message);
-  } catch (error) {
-    return failure("invalid_module", error instanceof Error ? error.message : String(error));
-  }
   const { info, module } = compiled;
-
-  const limitPages = Math.floor(message.policy.max_memory / PAGE_BYTES);
-  for (const memory of info.memories) {
-    if (memory.minimum > limitPages) {
-      return failure(
-        "memory_limit",
-        `module asks for ${memory.minimum * PAGE_BYTES} bytes of initial memory; max_memory is ${message.policy.max_memory}`,
-      );
-    }
-  }
-
-  if (message.abi === "wasi") return failure("invalid_module", "the WASI ABI is not available yet");
-  if (info.imports.length > 0) {
-    const first = info.imports[0]!;
-    return failure(
-      "invalid_module",
-      `numeric modules may not import anything; the module imports ${first.module}.${first.name}`,
-    );
-  }
-  const entry = info.exports.find((candidate) => candidate.name === message.entry);
+  const abi = chooseAbi(info, message.abi);
+  const entryName = abi === "wasi" ? "_start" : message.entry;
+  const entry = info.exports.find((candidate) => candidate.name === entryName);
   if (entry?.kind !== "function") {
     const functions = info.exports.filter((candidate) => candidate.kind === "function");
     return failure(
       "entry_not_found",
-      `the module exports no function "${message.entry}" (exports: ${functions.map((candidate) => candidate.name).join(", ") || "none"})`,
+      `${abi === "wasi" ? "a WASI command must export _start; " : ""}the module exports no function "${entryName}" (function exports: ${functions.map((candidate) => candidate.name).join(", ") || "none"})`,
+    );
+  }
+  const unsupported = info.imports.find((entry) => entry.module !== WASI_MODULE);
+  if (unsupported) {
+    return failure(
+      "invalid_module",
+      `the sandbox provides only ${WASI_MODULE} imports; the module imports ${unsupported.module}.${unsupported.name} (${unsupported.kind})`,
     );
   }
 
+  const account = new GasAccount(message.policy.max_gas, new Float64Array(message.progress));
+  const wasi = createWasiPreview1({
+    args: [abi === "wasi" ? "module" : entryName],
+    stdin:
+      abi === "wasi" ? new TextEncoder().encode(JSON.stringify(message.inputs)) : new Uint8Array(),
+    maxStdoutBytes: message.limits.maxOutputBytes,
+    maxStderrBytes: message.limits.maxStderrBytes,
+  });
+  const imports: WebAssembly.Imports = {
+    [METERING_IMPORT.module]: { [METERING_IMPORT.name]: account.refill },
+    [WASI_MODULE]: wasi.imports,
+  };
+
+  let instance: WebAssembly.Instance | undefined;
+  const gasUsed = (): number | null => {
+    if (account.exhausted) return account.budget;
+    const counter = instance?.exports[GAS_EXPORT] as WebAssembly.Global | undefined;
+    return counter ? account.used(counter.value as bigint) : null;
+  };
+  const withStreams = (outcome: WorkerOutcome): WorkerOutcome => {
+    if (abi !== "wasi") return outcome;
+    const stderr = wasi.stderr();
+    return stderr ? { ...outcome, stderr } : outcome;
+  };
+
   try {
-    const instance = await WebAssembly.instantiate(module, {});
+    instance = await WebAssembly.instantiate(module, imports);
+    const memory = Object.values(instance.exports).find(
+      (value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory,
+    );
+    if (memory) wasi.bindMemory(memory);
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
+    if (abi === "wasi") {
+      try {
+        exported();
+      } catch (error) {
+        if (!(error instanceof ProcessExit)) throw error;
+        if (error.code !== 0) {
+          const output = parseStdout(wasi.stdout());
+          return withStreams({
+            success: false,
+            error: { code: "exit", message: `the module exited with code ${error.code}` },
+            gasUsed: gasUsed(),
+            ...(output !== null ? { output } : {}),
+          });
+        }
+      }
+      if (wasi.stdoutOverflowed) throw new OutputTooLargeError("stdout overflowed");
+      return withStreams({ success: true, output: parseStdout(wasi.stdout()), gasUsed: gasUsed() });
+    }
     const output = callNumericEntry(entry, exported, message.inputs);
-    const size = outputSize(output);
+    const size = jsonSize(output);
     if (size > message.limits.maxOutputBytes) {
       return failure(
         "output_too_large",
         `output is ${size} bytes; the limit is ${message.limits.maxOutputBytes}`,
+        gasUsed(),
       );
     }
-    return { success: true, output, gasUsed: null };
+    return { success: true, output, gasUsed: gasUsed() };
   } catch (error) {
-    if (error instanceof InvalidInputError) return failure("invalid_input", error.message);
-    if (error instanceof WebAssembly.RuntimeError) return failure("trap", error.message);
-    if (error instanceof RangeError) return failure("trap", error.message);
-    if (error instanceof WebAssembly.LinkError) return failure("invalid_module", error.message);
-    return failure("trap", error instanceof Error ? error.message : String(error));
+    const text = error instanceof Error ? error.message : String(error);
+    if (account.exhausted) {
+      return withStreams(
+        failure(
+          "gas_exhausted",
+          `the module used its whole gas budget (max_gas ${account.budget})`,
+          account.budget,
+        ),
+      );
+    }
+    if (error instanceof OutputTooLargeError || wasi.stdoutOverflowed) {
+      return withStreams(
+        failure(
+          "output_too_large",
+          `stdout is over ${message.limits.maxOutputBytes} bytes`,
+          gasUsed(),
+        ),
+      );
+    }
+    if (error instanceof InvalidInputError || error instanceof TypeError)
+      return failure("invalid_input", text);
+    if (error instanceof WebAssembly.LinkError) return failure("invalid_module", text);
+    if (error instanceof InvalidModuleError) return failure("invalid_module", text);
+    return withStreams(failure("trap", text, gasUsed()));
   }
 }

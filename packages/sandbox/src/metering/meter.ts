@@ -1,0 +1,555 @@
+import { ByteReader } from "../binary/byte-reader.js";
+import { ByteWriter } from "../binary/byte-writer.js";
+import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { type Limits, readLimits, readValueType } from "../binary/module-info.js";
+import { readSections, type Section, SectionId } from "../binary/sections.js";
+import { CostModel } from "./cost-model.js";
+import { type RewriteContext, rewriteFunctionBody } from "./function-body-rewriter.js";
+import { MemoryLimitError } from "./memory-limit-error.js";
+import { remapNameSection } from "./name-section.js";
+
+/** Where a metered module asks its host for more gas. */
+export interface RefillImport {
+  /** Import module name. */
+  module: string;
+  /** Import field name. */
+  name: string;
+}
+
+/** Options of {@link meter}. */
+export interface MeterOptions {
+  /**
+   * When set, the module imports `(func (param i64) (result i64))` under this name and calls it
+   * whenever the counter drops below zero, with the (negative) counter; the host returns the new
+   * counter value. When the returned value is still negative the module traps (`unreachable`).
+   * When unset, a negative counter traps at once. @default undefined
+   */
+  refillImport?: RefillImport;
+  /** Initial value of the gas counter. @default 0 with `refillImport`, else 2^63 - 1 */
+  initialGas?: bigint;
+  /**
+   * Caps every memory's maximum at this many 64 KiB pages, so `memory.grow` beyond it returns -1.
+   * @throws {@link MemoryLimitError} from `meter` when a memory's initial size is above it.
+   */
+  maxMemoryPages?: number;
+  /** Name of the exported gas counter (a mutable i64 global). @default "__relay_gas" */
+  gasExportName?: string;
+}
+
+/** The result of {@link meter}. */
+export interface MeteredModule {
+  /** The instrumented module. */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Export name of the gas counter: a mutable i64 global holding the gas still available. */
+  gasExportName: string;
+  /** The refill import, when requested. */
+  refillImport: RefillImport | undefined;
+}
+
+const MAX_I64 = 2n ** 63n - 1n;
+
+// Canonical order of the known sections (custom sections keep their place after a known one).
+const SECTION_ORDER: Record<number, number> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
+
+interface ModuleCounts {
+  types: number;
+  importedFunctions: number;
+  importedGlobals: number;
+  definedFunctions: number;
+  definedGlobals: number;
+  exportNames: Set<string>;
+}
+
+function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
+  const counts: ModuleCounts = {
+    types: 0,
+    importedFunctions: 0,
+    importedGlobals: 0,
+    definedFunctions: 0,
+    definedGlobals: 0,
+    exportNames: new Set(),
+  };
+  for (const section of sections) {
+    const reader = new ByteReader(bytes, section.start, section.end);
+    if (section.id === SectionId.type) counts.types = reader.u32();
+    else if (section.id === SectionId.function) counts.definedFunctions = reader.u32();
+    else if (section.id === SectionId.global) counts.definedGlobals = reader.u32();
+    else if (section.id === SectionId.import) {
+      const count = reader.u32();
+      for (let index = 0; index < count; index++) {
+        reader.name();
+        reader.name();
+        const kind = reader.u8();
+        if (kind === 0) {
+          reader.u32();
+          counts.importedFunctions++;
+        } else if (kind === 1) {
+          readValueType(reader);
+          readLimits(reader);
+        } else if (kind === 2) {
+          readLimits(reader);
+        } else if (kind === 3) {
+          readValueType(reader);
+          reader.u8();
+          counts.importedGlobals++;
+        } else if (kind === 4) {
+          reader.u8();
+          reader.u32();
+        } else {
+          throw new InvalidModuleError(`unknown import kind ${kind}`, reader.position - 1);
+        }
+      }
+    } else if (section.id === SectionId.export) {
+      const count = reader.u32();
+      for (let index = 0; index < count; index++) {
+        counts.exportNames.add(reader.name());
+        reader.u8();
+        reader.u32();
+      }
+    }
+  }
+  return counts;
+}
+
+function writeLimits(writer: ByteWriter, limits: Limits): void {
+  const flags = (limits.maximum !== undefined ? 1 : 0) | (limits.shared ? 2 : 0);
+  writer.u8(flags).u32(limits.minimum);
+  if (limits.maximum !== undefined) writer.u32(limits.maximum);
+}
+
+function capMemory(limits: Limits, maxPages: number | undefined): Limits {
+  if (maxPages === undefined) return limits;
+  if (limits.minimum > maxPages) throw new MemoryLimitError(limits.minimum, maxPages);
+  return { ...limits, maximum: Math.min(limits.maximum ?? maxPages, maxPages) };
+}
+
+/** Copies a constant expression, renumbering `ref.func`. */
+function copyConstantExpression(
+  reader: ByteReader,
+  writer: ByteWriter,
+  remapFunction: (index: number) => number,
+): void {
+  for (;;) {
+    const start = reader.position;
+    const opcode = reader.u8();
+    switch (opcode) {
+      case 0x0b:
+        writer.u8(0x0b);
+        return;
+      case 0x41:
+        reader.skipSigned(32);
+        break;
+      case 0x42:
+        reader.skipSigned(64);
+        break;
+      case 0x43:
+        reader.skip(4);
+        break;
+      case 0x44:
+        reader.skip(8);
+        break;
+      case 0x23:
+        reader.u32();
+        break;
+      case 0xd0:
+        reader.u8();
+        break;
+      case 0xd2:
+        writer.u8(0xd2).u32(remapFunction(reader.u32()));
+        continue;
+      case 0xfd:
+        if (reader.u32() !== 0x0c)
+          throw new InvalidModuleError("unsupported constant expression", start);
+        reader.skip(16);
+        break;
+      default:
+        throw new InvalidModuleError(
+          `unsupported instruction 0x${opcode.toString(16)} in a constant expression`,
+          start,
+        );
+    }
+    writer.bytes(reader.bytes.subarray(start, reader.position));
+  }
+}
+
+function rewriteElementSection(
+  reader: ByteReader,
+  writer: ByteWriter,
+  remapFunction: (index: number) => number,
+): void {
+  const count = reader.u32();
+  writer.u32(count);
+  for (let segment = 0; segment < count; segment++) {
+    const flags = reader.u32();
+    writer.u32(flags);
+    if (flags > 7)
+      throw new InvalidModuleError(`unknown element segment flags ${flags}`, reader.position);
+    const passiveOrDeclarative = (flags & 1) !== 0;
+    const explicitTable = (flags & 2) !== 0;
+    const usesExpressions = (flags & 4) !== 0;
+    if (!passiveOrDeclarative) {
+      if (explicitTable) writer.u32(reader.u32());
+      copyConstantExpression(reader, writer, remapFunction);
+    }
+    if (passiveOrDeclarative || explicitTable) writer.u8(reader.u8()); // element kind or ref type
+    const items = reader.u32();
+    writer.u32(items);
+    for (let item = 0; item < items; item++) {
+      if (usesExpressions) copyConstantExpression(reader, writer, remapFunction);
+      else writer.u32(remapFunction(reader.u32()));
+    }
+  }
+}
+
+function chargeCode(gasGlobal: number, gasOut: number): { prefix: Uint8Array; suffix: Uint8Array } {
+  const prefix = new ByteWriter(8).u8(0x23).u32(gasGlobal).u8(0x42).toBytes();
+  const suffix = new ByteWriter(24)
+    .u8(0x7d) // i64.sub
+    .u8(0x24)
+    .u32(gasGlobal) // global.set
+    .u8(0x23)
+    .u32(gasGlobal) // global.get
+    .u8(0x42)
+    .u8(0x00) // i64.const 0
+    .u8(0x53) // i64.lt_s
+    .u8(0x04)
+    .u8(0x40) // if
+    .u8(0x10)
+    .u32(gasOut) // call $gas_out
+    .u8(0x0b) // end
+    .toBytes();
+  return { prefix, suffix };
+}
+
+/** Body of a helper `(param i32) (result i32)` that charges `cost(n)` and returns n. */
+function dynamicChargeBody(gasGlobal: number, gasOut: number, scale: Uint8Array): Uint8Array {
+  const { suffix } = chargeCode(gasGlobal, gasOut);
+  return new ByteWriter(48)
+    .u8(0x00) // no locals
+    .u8(0x23)
+    .u32(gasGlobal)
+    .u8(0x20)
+    .u8(0x00) // local.get 0
+    .u8(0xad) // i64.extend_i32_u
+    .bytes(scale)
+    .bytes(suffix)
+    .u8(0x20)
+    .u8(0x00)
+    .u8(0x0b)
+    .toBytes();
+}
+
+function section(writer: ByteWriter, id: number, payload: Uint8Array): void {
+  writer.u8(id).u32(payload.length).bytes(payload);
+}
+
+/**
+ * Instruments a WebAssembly module with deterministic gas metering. The result keeps every
+ * import and export of the original and adds a mutable i64 global (exported as
+ * `gasExportName`) holding the gas still available; each metered block subtracts its cost
+ * inline and, below zero, asks the refill import (when given) or traps. Pure: no I/O and no
+ * Node-specific API, so it runs in browsers too.
+ *
+ * Accepts what Node 20's V8 validates by default: MVP, sign extension, saturating float-to-int,
+ * multi-value, bulk memory, reference types, SIMD, threads/atomics, tail calls and (legacy)
+ * exception handling.
+ * @throws {@link InvalidModuleError} for malformed modules and unknown or unsupported opcodes.
+ * @throws {@link MemoryLimitError} when a memory's initial size is above `maxMemoryPages`.
+ */
+export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredModule {
+  const sections = readSections(bytes);
+  const counts = countModule(bytes, sections);
+  const gasExportName = options.gasExportName ?? "__relay_gas";
+  if (counts.exportNames.has(gasExportName))
+    throw new InvalidModuleError(`the module already exports "${gasExportName}"`);
+  const refill = options.refillImport;
+  const shift = refill ? 1 : 0;
+  const importedFunctions = counts.importedFunctions;
+  const remapFunction = (index: number) => (index >= importedFunctions ? index + shift : index);
+
+  const typeRefill = counts.types;
+  const typeVoid = counts.types + 1;
+  const typeI32ToI32 = counts.types + 2;
+  const refillFunction = importedFunctions;
+  const firstHelper = importedFunctions + shift + counts.definedFunctions;
+  const gasOut = firstHelper;
+  const chargeBytes = firstHelper + 1;
+  const chargeElements = firstHelper + 2;
+  const chargePages = firstHelper + 3;
+  const gasGlobal = counts.importedGlobals + counts.definedGlobals;
+
+  const { prefix, suffix } = chargeCode(gasGlobal, gasOut);
+  const callOf = (index: number) => new ByteWriter(6).u8(0x10).u32(index).toBytes();
+  const context: RewriteContext = {
+    remapFunction,
+    remapsFunctions: shift > 0,
+    chargePrefix: prefix,
+    chargeSuffix: suffix,
+    chargeBytesCall: callOf(chargeBytes),
+    chargeElementsCall: callOf(chargeElements),
+    chargePagesCall: callOf(chargePages),
+  };
+
+  const replaced = new Map<number, Uint8Array>();
+  let sawCode = false;
+  let sawFunction = false;
+  for (const current of sections) {
+    if (current.id === SectionId.custom) continue;
+    const reader = new ByteReader(bytes, current.start, current.end);
+    const out = new ByteWriter(current.end - current.start + 64);
+    switch (current.id) {
+      case SectionId.type: {
+        const count = reader.u32();
+        out.u32(count + 3).bytes(bytes.subarray(reader.position, current.end));
+        break;
+      }
+      case SectionId.import: {
+        const count = reader.u32();
+        out.u32(count + shift);
+        for (let index = 0; index < count; index++) {
+          const start = reader.position;
+          reader.name();
+          reader.name();
+          const kind = reader.u8();
+          if (kind === 2) {
+            out.bytes(bytes.subarray(start, reader.position));
+            writeLimits(out, capMemory(readLimits(reader), options.maxMemoryPages));
+            continue;
+          }
+          if (kind === 0) reader.u32();
+          else if (kind === 1) {
+            readValueType(reader);
+            readLimits(reader);
+          } else if (kind === 3) {
+            readValueType(reader);
+            reader.u8();
+          } else {
+            reader.u8();
+            reader.u32();
+          }
+          out.bytes(bytes.subarray(start, reader.position));
+        }
+        if (refill) out.name(refill.module).name(refill.name).u8(0).u32(typeRefill);
+        break;
+      }
+      case SectionId.function: {
+        sawFunction = true;
+        const count = reader.u32();
+        out.u32(count + 4).bytes(bytes.subarray(reader.position, current.end));
+        out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32);
+        break;
+      }
+      case SectionId.memory: {
+        const count = reader.u32();
+        out.u32(count);
+        for (let index = 0; index < count; index++) {
+          writeLimits(out, capMemory(readLimits(reader), options.maxMemoryPages));
+        }
+        break;
+      }
+      case SectionId.global: {
+        const count = reader.u32();
+        out.u32(count + 1);
+        for (let index = 0; index < count; index++) {
+          const start = reader.position;
+          readValueType(reader);
+          reader.u8();
+          out.bytes(bytes.subarray(start, reader.position));
+          copyConstantExpression(reader, out, remapFunction);
+        }
+        appendGasGlobal(out);
+        break;
+      }
+      case SectionId.export: {
+        const count = reader.u32();
+        out.u32(count + 1);
+        for (let index = 0; index < count; index++) {
+          out.name(reader.name());
+          const kind = reader.u8();
+          const exported = reader.u32();
+          out.u8(kind).u32(kind === 0 ? remapFunction(exported) : exported);
+        }
+        out.name(gasExportName).u8(3).u32(gasGlobal);
+        break;
+      }
+      case SectionId.start:
+        out.u32(remapFunction(reader.u32()));
+        break;
+      case SectionId.element:
+        rewriteElementSection(reader, out, remapFunction);
+        break;
+      case SectionId.code: {
+        sawCode = true;
+        const count = reader.u32();
+        if (count !== counts.definedFunctions)
+          throw new InvalidModuleError("function and code section counts differ");
+        out.u32(count + 4);
+        const body = new ByteWriter(1024);
+        for (let index = 0; index < count; index++) {
+          const size = reader.u32();
+          const start = reader.position;
+          reader.skip(size);
+          body.length = 0;
+          rewriteFunctionBody(bytes, start, start + size, context, body);
+          out.u32(body.length).bytes(body.toBytes());
+        }
+        appendHelperBodies(out);
+        break;
+      }
+      default:
+        out.bytes(bytes.subarray(current.start, current.end));
+    }
+    replaced.set(current.start, out.toBytes());
+  }
+
+  function appendGasGlobal(out: ByteWriter): void {
+    const initial = options.initialGas ?? (refill ? 0n : MAX_I64);
+    out.u8(0x7e).u8(0x01).u8(0x42).signed(initial).u8(0x0b);
+  }
+
+  function appendHelperBodies(out: ByteWriter): void {
+    const gasOutBody = refill
+      ? new ByteWriter(32)
+          .u8(0x00)
+          .u8(0x23)
+          .u32(gasGlobal)
+          .u8(0x10)
+          .u32(refillFunction)
+          .u8(0x24)
+          .u32(gasGlobal)
+          .u8(0x23)
+          .u32(gasGlobal)
+          .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40, 0x00, 0x0b, 0x0b]))
+          .toBytes()
+      : new Uint8Array([0x00, 0x00, 0x0b]);
+    const shiftBytes = new ByteWriter(4)
+      .u8(0x42)
+      .signed(BigInt(Math.log2(CostModel.bytesPerUnit)))
+      .u8(0x88)
+      .toBytes();
+    const multiplyPages = new ByteWriter(4)
+      .u8(0x42)
+      .signed(BigInt(CostModel.perPage))
+      .u8(0x7e)
+      .toBytes();
+    const bodies = [
+      gasOutBody,
+      dynamicChargeBody(gasGlobal, gasOut, shiftBytes),
+      dynamicChargeBody(gasGlobal, gasOut, new Uint8Array()),
+      dynamicChargeBody(gasGlobal, gasOut, multiplyPages),
+    ];
+    for (const body of bodies) out.u32(body.length).bytes(body);
+  }
+
+  // Sections the original lacks but the metered module needs.
+  const added: { id: number; payload: Uint8Array }[] = [];
+  const present = new Set(sections.map((entry) => entry.id));
+  const typePayload = new ByteWriter(16);
+  const appendTypes = (writer: ByteWriter) =>
+    writer
+      .bytes(new Uint8Array([0x60, 0x01, 0x7e, 0x01, 0x7e]))
+      .bytes(new Uint8Array([0x60, 0x00, 0x00]))
+      .bytes(new Uint8Array([0x60, 0x01, 0x7f, 0x01, 0x7f]));
+  if (!present.has(SectionId.type))
+    added.push({ id: SectionId.type, payload: appendTypes(typePayload.u32(3)).toBytes() });
+  if (refill && !present.has(SectionId.import)) {
+    added.push({
+      id: SectionId.import,
+      payload: new ByteWriter(32)
+        .u32(1)
+        .name(refill.module)
+        .name(refill.name)
+        .u8(0)
+        .u32(typeRefill)
+        .toBytes(),
+    });
+  }
+  if (!sawFunction) {
+    added.push({
+      id: SectionId.function,
+      payload: new ByteWriter(8)
+        .u32(4)
+        .u32(typeVoid)
+        .u32(typeI32ToI32)
+        .u32(typeI32ToI32)
+        .u32(typeI32ToI32)
+        .toBytes(),
+    });
+  }
+  if (!present.has(SectionId.global)) {
+    const out = new ByteWriter(16).u32(1);
+    appendGasGlobal(out);
+    added.push({ id: SectionId.global, payload: out.toBytes() });
+  }
+  if (!present.has(SectionId.export)) {
+    added.push({
+      id: SectionId.export,
+      payload: new ByteWriter(32).u32(1).name(gasExportName).u8(3).u32(gasGlobal).toBytes(),
+    });
+  }
+  if (!sawCode) {
+    const out = new ByteWriter(128).u32(4);
+    appendHelperBodies(out);
+    added.push({ id: SectionId.code, payload: out.toBytes() });
+  }
+
+  // Append the new types to the existing type section's payload.
+  if (present.has(SectionId.type)) {
+    const typeSection = sections.find((entry) => entry.id === SectionId.type)!;
+    const existing = replaced.get(typeSection.start)!;
+    replaced.set(
+      typeSection.start,
+      appendTypes(new ByteWriter(existing.length + 16).bytes(existing)).toBytes(),
+    );
+  }
+
+  const output = new ByteWriter(bytes.length + bytes.length / 4 + 256);
+  output.bytes(bytes.subarray(0, 8));
+  const flushAddedBefore = (nextRank: number) => {
+    for (const entry of added.splice(0)) {
+      if (SECTION_ORDER[entry.id]! < nextRank) section(output, entry.id, entry.payload);
+      else added.push(entry);
+    }
+  };
+  for (const current of sections) {
+    if (current.id === SectionId.custom) {
+      const reader = new ByteReader(bytes, current.start, current.end);
+      const name = reader.name();
+      if (name === "name" && shift > 0) {
+        const remapped = remapNameSection(
+          bytes.subarray(reader.position, current.end),
+          remapFunction,
+        );
+        if (remapped)
+          section(
+            output,
+            0,
+            new ByteWriter(remapped.length + 8).name("name").bytes(remapped).toBytes(),
+          );
+        continue;
+      }
+      section(output, 0, bytes.subarray(current.start, current.end));
+      continue;
+    }
+    const currentRank = SECTION_ORDER[current.id]!;
+    added.sort((left, right) => SECTION_ORDER[left.id]! - SECTION_ORDER[right.id]!);
+    flushAddedBefore(currentRank);
+    section(output, current.id, replaced.get(current.start)!);
+  }
+  flushAddedBefore(Number.POSITIVE_INFINITY);
+  return { bytes: output.toBytes(), gasExportName, refillImport: refill };
+}

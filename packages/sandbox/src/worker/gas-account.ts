@@ -1,0 +1,50 @@
+/** Largest amount of gas handed to a module at once. */
+const MAX_CHUNK = 4 * 1024 * 1024;
+/** Smallest chunk, so small budgets do not call the host too often. */
+const MIN_CHUNK = 64 * 1024;
+
+/**
+ * The host side of a metered module's refill import: hands out the budget in chunks, so the
+ * module calls out (and progress can be published) every few milliseconds, and records when
+ * the budget is spent. Gas used = gas granted − the counter's final value.
+ */
+export class GasAccount {
+  private granted = 0;
+  private readonly chunk: number;
+  /** True once the module asked for more than the budget. */
+  exhausted = false;
+
+  /**
+   * @param budget The task's `max_gas`.
+   * @param progress Receives the gas spent so far at every refill (read by the main thread).
+   */
+  constructor(
+    readonly budget: number,
+    private readonly progress: Float64Array,
+  ) {
+    this.chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(budget / 100)));
+  }
+
+  /** The refill import: takes the (negative) counter and returns the new counter. */
+  readonly refill = (counter: bigint): bigint => {
+    let value = Number(counter);
+    while (value < 0) {
+      const remaining = this.budget - this.granted;
+      if (remaining <= 0) {
+        this.exhausted = true;
+        this.progress[0] = this.budget;
+        return counter;
+      }
+      const chunk = Math.min(remaining, this.chunk);
+      this.granted += chunk;
+      value += chunk;
+    }
+    this.progress[0] = this.granted - value;
+    return BigInt(value);
+  };
+
+  /** Gas spent, given the counter's value after the run. */
+  used(counter: bigint): number {
+    return this.exhausted ? this.budget : this.granted - Number(counter);
+  }
+}
