@@ -1,0 +1,77 @@
+import type { GlyphRegistry, Metrics, ModuleStore } from "@wasm-relay/core";
+import { createMemoryGlyphRegistry, createMemoryModuleStore } from "@wasm-relay/core";
+import type { Redis } from "ioredis";
+import { createFileGlyphRegistry } from "./file-glyph-registry.js";
+import { createFilesystemModuleStore } from "./filesystem-module-store.js";
+import { createGatewayClient } from "./gateway-client.js";
+import {
+  createLayeredModuleResolver,
+  type LayeredModuleResolver,
+} from "./layered-module-resolver.js";
+import { createRedisGlyphRegistry } from "./redis-glyph-registry.js";
+import { seedModuleDirectory } from "./seed-module-directory.js";
+
+/** Options of {@link createModuleResolver}: the module settings of the server's configuration. */
+export interface CreateModuleResolverOptions {
+  /** Directory of `*.wasm` and `glyphs.json` added at start-up (`RELAY_MODULE_DIR`). */
+  moduleDirectory: string;
+  /** Filesystem module store (`RELAY_MODULE_STORE_DIR`); unset: memory. */
+  storeDirectory?: string | undefined;
+  /** Glyph registry file (`RELAY_GLYPH_REGISTRY_FILE`); unset: Redis when given, else memory. */
+  registryFile?: string | undefined;
+  /** Redis for the glyph registry, when the server has one. */
+  redis?: Redis | undefined;
+  /** Prefix of Redis keys (`REDIS_KEY_PREFIX`). */
+  redisKeyPrefix?: string | undefined;
+  /** Trustless gateways (`RELAY_IPFS_GATEWAYS`). */
+  gateways: readonly string[];
+  /** Per-fetch time bound (`RELAY_GATEWAY_TIMEOUT`). @unit milliseconds */
+  gatewayTimeoutMs: number;
+  /** Largest module (`RELAY_MAX_MODULE_BYTES`). @unit bytes */
+  maxModuleBytes: number;
+  /** In-memory cache budget (`RELAY_MODULE_CACHE_BYTES`). @unit bytes */
+  cacheBytes: number;
+  /** Given store, instead of the configured one. */
+  store?: ModuleStore | undefined;
+  /** Given registry, instead of the configured one. */
+  registry?: GlyphRegistry | undefined;
+  metrics?: Metrics | undefined;
+  /** Receives start-up warnings. */
+  log: (message: string) => void;
+}
+
+/**
+ * Builds the server's module resolver: store (filesystem or memory), glyph registry (file,
+ * Redis or memory), gateways, and the module directory added to them.
+ * @throws Error when a directory or the registry file cannot be read.
+ */
+export async function createModuleResolver(
+  options: CreateModuleResolverOptions,
+): Promise<LayeredModuleResolver> {
+  const store =
+    options.store ??
+    (options.storeDirectory
+      ? await createFilesystemModuleStore({ directory: options.storeDirectory })
+      : createMemoryModuleStore());
+  const registry =
+    options.registry ??
+    (options.registryFile
+      ? await createFileGlyphRegistry(options.registryFile)
+      : options.redis
+        ? createRedisGlyphRegistry({ redis: options.redis, keyPrefix: options.redisKeyPrefix })
+        : createMemoryGlyphRegistry());
+  const resolver = createLayeredModuleResolver({
+    store,
+    registry,
+    cacheBytes: options.cacheBytes,
+    metrics: options.metrics,
+    gateways: createGatewayClient({
+      gateways: options.gateways,
+      timeoutMs: options.gatewayTimeoutMs,
+      maxModuleBytes: options.maxModuleBytes,
+      metrics: options.metrics,
+    }),
+  });
+  await seedModuleDirectory(resolver, options.moduleDirectory, options.log);
+  return resolver;
+}

@@ -1,0 +1,172 @@
+import {
+  type GlyphRegistry,
+  LruMap,
+  type Metrics,
+  ModuleNotFoundError,
+  type ModuleResolver,
+  type ModuleStore,
+  ModuleVerificationError,
+  noopMetrics,
+  parseModuleReference,
+  type ResolvedModule,
+  rawCid,
+} from "@wasm-relay/core";
+import { CID } from "multiformats/cid";
+import { type GatewayClient, GatewayFetchError } from "./gateway-client.js";
+import { isWebAssembly } from "./is-web-assembly.js";
+import { ModuleCache } from "./module-cache.js";
+import { classifyModuleCid, type ModuleCid } from "./module-cid.js";
+import { moduleCids } from "./unixfs-cid.js";
+
+/** Options of {@link createLayeredModuleResolver}. */
+export interface LayeredModuleResolverOptions {
+  /** Where verified modules are kept (and found again after a restart, for a filesystem store). */
+  store: ModuleStore;
+  /** Where glyph names are looked up. */
+  registry: GlyphRegistry;
+  /** Untrusted gateways asked last. @default none */
+  gateways?: GatewayClient | undefined;
+  /** Budget of the in-memory cache of module bytes. @unit bytes @default 67108864 */
+  cacheBytes?: number;
+  /** Counts `relay.modules.resolved` {layer} and `relay.modules.verification_failed` {source}. */
+  metrics?: Metrics;
+}
+
+/** What {@link LayeredModuleResolver.add} stored. */
+export interface AddedModule {
+  /** CIDv1 (raw) of the bytes. */
+  cid: string;
+  /** Length of the bytes. @unit bytes */
+  size: number;
+  /** `false` when the store already held these bytes. */
+  created: boolean;
+  /** Other CIDs the module now resolves by (the CIDv0 of `ipfs add`, dag-pb CIDv1s). */
+  aliases: string[];
+}
+
+/** The relay's module resolver ("FNPM"): memory → store → gateways, every layer verified. */
+export interface LayeredModuleResolver extends ModuleResolver {
+  /** The store behind the resolver. */
+  readonly store: ModuleStore;
+  /** The registry glyph names are looked up in. */
+  readonly registry: GlyphRegistry;
+  /**
+   * Stores module bytes (the caller has validated them as WebAssembly) and records every CID
+   * they are known by, so that a CIDv0, a CIDv1 and the raw CID all resolve to them.
+   */
+  add(bytes: Uint8Array): Promise<AddedModule>;
+}
+
+/** Key of a dag-pb root: CIDv0 and its CIDv1 form name the same DAG. */
+const dagKey = (cid: CID) => cid.toV1().toString();
+
+/**
+ * Creates the layered resolver. A glyph name is looked up in the registry every time (moving a
+ * tag takes effect at once); a CID is looked for in the memory cache, then the store, then the
+ * gateways. Bytes from the store are hashed again before use; bytes from a gateway are verified
+ * (raw block hash, or every block of a CAR) and validated as WebAssembly before they are stored.
+ * Concurrent resolutions of one CID share one fetch.
+ */
+export function createLayeredModuleResolver(
+  options: LayeredModuleResolverOptions,
+): LayeredModuleResolver {
+  const { store, registry, gateways } = options;
+  const metrics = options.metrics ?? noopMetrics;
+  const cache = new ModuleCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  const dagRoots = new LruMap<string, string>(10_000);
+  const inFlight = new Map<string, Promise<ResolvedModule>>();
+
+  async function add(bytes: Uint8Array): Promise<AddedModule> {
+    const { raw, aliases } = await moduleCids(bytes);
+    const put = await store.put(bytes);
+    for (const alias of aliases) {
+      const key = dagKey(CID.parse(alias));
+      await store.addAlias(key, raw);
+      dagRoots.set(key, raw);
+    }
+    cache.set(raw, bytes);
+    return { cid: raw, size: put.size, created: put.created, aliases };
+  }
+
+  /** Bytes of a CIDv1 (raw) from memory or the store, hashed again; `undefined` when absent. */
+  async function local(raw: string): Promise<ResolvedModule | undefined> {
+    const cached = cache.get(raw);
+    if (cached) {
+      metrics.increment("relay.modules.resolved", { layer: "memory" });
+      return { cid: raw, bytes: cached };
+    }
+    const stored = await store.get(raw);
+    if (!stored) return undefined;
+    if ((await rawCid(stored)) !== raw) {
+      // A damaged file: never run it; a gateway may still supply the right bytes.
+      metrics.increment("relay.modules.verification_failed", { source: "store" });
+      return undefined;
+    }
+    cache.set(raw, stored);
+    metrics.increment("relay.modules.resolved", { layer: "store" });
+    return { cid: raw, bytes: stored };
+  }
+
+  async function fromGateways(reference: string, moduleCid: ModuleCid, signal?: AbortSignal) {
+    if (!gateways?.enabled) throw new ModuleNotFoundError(reference);
+    let bytes: Uint8Array;
+    try {
+      bytes = await gateways.fetchModule(moduleCid, signal);
+    } catch (error) {
+      if (error instanceof GatewayFetchError) {
+        if (error.sawUnverifiedBytes) throw new ModuleVerificationError(reference, error.message);
+        throw new ModuleNotFoundError(reference);
+      }
+      throw error;
+    }
+    if (!isWebAssembly(bytes)) {
+      metrics.increment("relay.modules.verification_failed", { source: "not_wasm" });
+      throw new ModuleVerificationError(
+        reference,
+        `the bytes of ${reference} are not a valid WebAssembly module`,
+      );
+    }
+    const added = await add(bytes);
+    metrics.increment("relay.modules.resolved", { layer: "gateway" });
+    return { cid: added.cid, bytes };
+  }
+
+  async function resolveCid(reference: string, signal?: AbortSignal): Promise<ResolvedModule> {
+    const moduleCid = classifyModuleCid(reference);
+    if (moduleCid.kind === "raw") {
+      const raw = moduleCid.cid.toV1().toString();
+      return (await local(raw)) ?? (await fromGateways(reference, moduleCid, signal));
+    }
+    const key = dagKey(moduleCid.cid);
+    const raw = dagRoots.get(key) ?? (await store.resolveAlias(key));
+    const found = raw === undefined ? undefined : await local(raw);
+    if (found) {
+      dagRoots.set(key, found.cid);
+      return found;
+    }
+    return fromGateways(reference, moduleCid, signal);
+  }
+
+  return {
+    store,
+    registry,
+    add,
+    async resolve(reference, resolveOptions = {}) {
+      const parsed = parseModuleReference(reference);
+      if (!parsed) throw new ModuleNotFoundError(reference);
+      let cid: string;
+      if (parsed.kind === "glyph") {
+        const target = await registry.lookup(parsed.name, parsed.tag);
+        if (target === undefined) throw new ModuleNotFoundError(reference);
+        cid = target;
+      } else {
+        cid = reference;
+      }
+      const pending = inFlight.get(cid);
+      if (pending) return pending;
+      const resolution = resolveCid(cid, resolveOptions.signal).finally(() => inFlight.delete(cid));
+      inFlight.set(cid, resolution);
+      return resolution;
+    },
+  };
+}

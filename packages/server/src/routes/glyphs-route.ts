@@ -1,0 +1,112 @@
+import type { Authorizer } from "@wasm-relay/core";
+import { GLYPH_PATTERN, parseModuleReference } from "@wasm-relay/core";
+import { httpProblem } from "../http/http-problem.js";
+import { readJsonBody } from "../http/read-json-body.js";
+import type { RouteContext, RouteHandler } from "../http/route-table.js";
+import { writeJson } from "../http/write-answer.js";
+import type { Authenticator } from "../identity/authenticator.js";
+import type { LayeredModuleResolver } from "../modules/layered-module-resolver.js";
+import { resolutionProblem } from "../modules/resolution-problem.js";
+
+/**
+ * The name of a glyph route: `:name`, or `:scope/:name` for a scoped name (`@scope/name`, also
+ * accepted URL-encoded as one segment).
+ */
+function glyphName(parameters: RouteContext["parameters"]): string {
+  const name = parameters.name ?? "";
+  return parameters.scope === undefined ? name : `${parameters.scope}/${name}`;
+}
+
+function invalid(path: string, message: string) {
+  return httpProblem(400, "invalid-request", "Invalid request", {
+    detail: `${path}: ${message}`,
+    details: [{ path, message }],
+  });
+}
+
+/**
+ * `PUT /glyphs/:name/:tag` with `{ "cid": "…" }`: points `glyph://name@tag` at a module. The CID
+ * must resolve to verified bytes (uploaded, stored, or fetched from a gateway); the tag records
+ * its CIDv1 (raw). The first publisher of a name owns it; anyone else gets 403. Answers 201 when
+ * this claimed the name, 200 when the owner moved or added a tag.
+ */
+export function publishGlyphRoute(options: {
+  resolver: LayeredModuleResolver;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  maxBodyBytes: number;
+}): RouteHandler {
+  return async ({ request, response, parameters }) => {
+    const identity = await options.authenticator.authenticate(request.headers);
+    const name = glyphName(parameters);
+    const tag = parameters.tag ?? "";
+    const reference = `glyph://${name}@${tag}`;
+    const parsed = GLYPH_PATTERN.exec(reference);
+    if (!parsed?.groups || parsed.groups.name !== name) {
+      request.resume();
+      throw invalid(
+        "name",
+        `${JSON.stringify(`${name}@${tag}`)} is not a valid glyph: names are lower case letters, digits, "-", "." and "_" (optionally @scope/), at most 214 characters; tags are letters, digits, ".", "+", "_" and "-"`,
+      );
+    }
+    const body = await readJsonBody(request, options.maxBodyBytes);
+    const cid = (body as { cid?: unknown } | null)?.cid;
+    if (typeof cid !== "string" || parseModuleReference(cid)?.kind !== "cid") {
+      throw invalid("cid", "must be the CID of a module (CIDv0 Qm… or CIDv1)");
+    }
+    const decision = await options.authorizer.authorize({
+      user_id: identity.userId,
+      roles: identity.roles,
+      action: "publish_glyph",
+      resource: reference,
+      context: { session_id: identity.sessionId },
+    });
+    if (!decision.allowed) {
+      const reason = decision.reason ?? "not permitted";
+      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
+    }
+    let resolvedCid: string;
+    try {
+      resolvedCid = (await options.resolver.resolve(cid)).cid;
+    } catch (error) {
+      throw resolutionProblem(error, cid, "cid") ?? error;
+    }
+    const result = await options.resolver.registry.publish({
+      name,
+      tag,
+      cid: resolvedCid,
+      userId: identity.userId,
+    });
+    if (!result.published) {
+      const reason = `${name} belongs to ${result.owner}; only its owner may publish its tags`;
+      throw httpProblem(403, "glyph-owned", "Glyph owned by another user", {
+        detail: reason,
+        reason,
+      });
+    }
+    writeJson(response, result.claimed ? 201 : 200, {
+      name,
+      tag,
+      cid: resolvedCid,
+      owner: identity.userId,
+      previous_cid: result.previousCid ?? null,
+      reference,
+    });
+  };
+}
+
+/** `GET /glyphs/:name`: the name's owner and tags (`{ name, owner, tags: { tag: cid } }`), or 404. */
+export function listGlyphRoute(options: { resolver: LayeredModuleResolver }): RouteHandler {
+  return async ({ response, parameters }) => {
+    const name = glyphName(parameters);
+    const record = await options.resolver.registry.get(name);
+    if (!record) {
+      const message = `no glyph is published under ${JSON.stringify(name)}`;
+      throw httpProblem(404, "glyph-not-found", "Glyph not found", {
+        detail: message,
+        details: [{ path: "name", message }],
+      });
+    }
+    writeJson(response, 200, record);
+  };
+}

@@ -1,0 +1,138 @@
+import type { Authorizer } from "@wasm-relay/core";
+import { parseModuleReference } from "@wasm-relay/core";
+import { httpProblem } from "../http/http-problem.js";
+import { readBody } from "../http/read-json-body.js";
+import type { RouteHandler, RouteTable } from "../http/route-table.js";
+import { writeJson } from "../http/write-answer.js";
+import type { Authenticator } from "../identity/authenticator.js";
+import { isWebAssembly } from "../modules/is-web-assembly.js";
+import type { LayeredModuleResolver } from "../modules/layered-module-resolver.js";
+import { resolutionProblem } from "../modules/resolution-problem.js";
+import { listGlyphRoute, publishGlyphRoute } from "./glyphs-route.js";
+
+/** Media type of WebAssembly modules. */
+export const WASM_CONTENT_TYPE = "application/wasm";
+
+/**
+ * `POST /modules`: an authenticated user uploads WebAssembly bytes (`Content-Type:
+ * application/wasm`, at most `maxModuleBytes`). Answers `201 {cid, size, aliases}` when stored,
+ * `200` with the same body when the same bytes were already stored, and a problem document
+ * otherwise: 401, 403 (Antigone, action `upload_module`), 415 (media type), 413 (too large),
+ * 400 (empty), 422 (not valid WebAssembly).
+ */
+export function uploadModuleRoute(options: {
+  resolver: LayeredModuleResolver;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  maxModuleBytes: number;
+}): RouteHandler {
+  return async ({ request, response }) => {
+    const identity = await options.authenticator.authenticate(request.headers);
+    const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
+    if (contentType !== WASM_CONTENT_TYPE) {
+      request.resume();
+      throw httpProblem(415, "unsupported-media-type", "Unsupported media type", {
+        detail: `send the module as ${WASM_CONTENT_TYPE}, not ${contentType ?? "no content type"}`,
+      });
+    }
+    const decision = await options.authorizer.authorize({
+      user_id: identity.userId,
+      roles: identity.roles,
+      action: "upload_module",
+      resource: "modules",
+      context: { session_id: identity.sessionId },
+    });
+    if (!decision.allowed) {
+      request.resume();
+      const reason = decision.reason ?? "not permitted";
+      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
+    }
+    const bytes = await readBody(request, options.maxModuleBytes);
+    if (bytes.length === 0) {
+      throw httpProblem(400, "empty-module", "Empty module", {
+        detail: "the request body is empty; send the bytes of a WebAssembly module",
+        details: [{ path: "(body)", message: "empty body" }],
+      });
+    }
+    if (!isWebAssembly(bytes)) {
+      const message =
+        bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73
+          ? "the body starts like WebAssembly but does not validate"
+          : "the body is not WebAssembly (it lacks the \\0asm magic number)";
+      throw httpProblem(422, "invalid-module", "Invalid WebAssembly module", {
+        detail: message,
+        details: [{ path: "(body)", message }],
+      });
+    }
+    const added = await options.resolver.add(bytes);
+    writeJson(
+      response,
+      added.created ? 201 : 200,
+      { cid: added.cid, size: added.size, aliases: added.aliases },
+      { Location: `/modules/${added.cid}` },
+    );
+  };
+}
+
+/**
+ * `GET /modules/:cid`: the verified bytes a CID names (any layer: memory, store, gateways), as
+ * `application/wasm` with an immutable `ETag`. 400 for a reference that is no supported CID,
+ * 404 when nothing answers, 422 when the only bytes found failed verification.
+ */
+export function downloadModuleRoute(options: { resolver: LayeredModuleResolver }): RouteHandler {
+  return async ({ request, response, parameters }) => {
+    const reference = parameters.cid ?? "";
+    if (parseModuleReference(reference)?.kind !== "cid") {
+      const message = `${JSON.stringify(reference)} is not a CID`;
+      throw httpProblem(400, "invalid-request", "Invalid request", {
+        detail: message,
+        details: [{ path: "cid", message }],
+      });
+    }
+    let module: Awaited<ReturnType<LayeredModuleResolver["resolve"]>>;
+    try {
+      module = await options.resolver.resolve(reference);
+    } catch (error) {
+      throw resolutionProblem(error, reference, "cid") ?? error;
+    }
+    const etag = `"${module.cid}"`;
+    const headers = {
+      "Content-Type": WASM_CONTENT_TYPE,
+      ETag: etag,
+      "Cache-Control": "public, max-age=31536000, immutable",
+      "X-Resolved-Cid": module.cid,
+    };
+    if (request.headers["if-none-match"] === etag) {
+      response.writeHead(304, headers);
+      response.end();
+      return;
+    }
+    response.writeHead(200, { ...headers, "Content-Length": module.bytes.length });
+    response.end(request.method === "HEAD" ? undefined : module.bytes);
+  };
+}
+
+/**
+ * Adds the module and glyph routes: `POST /modules`, `GET /modules/:cid`,
+ * `PUT /glyphs/:name/:tag`, `GET /glyphs/:name` (and `@scope/name` forms of both).
+ */
+export function registerModuleRoutes(
+  routes: RouteTable,
+  options: {
+    resolver: LayeredModuleResolver;
+    authenticator: Authenticator;
+    authorizer: Authorizer;
+    maxModuleBytes: number;
+    maxBodyBytes: number;
+  },
+): RouteTable {
+  const publish = publishGlyphRoute(options);
+  const list = listGlyphRoute(options);
+  return routes
+    .add("POST", "/modules", uploadModuleRoute(options))
+    .add("GET", "/modules/:cid", downloadModuleRoute(options))
+    .add("PUT", "/glyphs/:name/:tag", publish)
+    .add("PUT", "/glyphs/:scope/:name/:tag", publish)
+    .add("GET", "/glyphs/:name", list)
+    .add("GET", "/glyphs/:scope/:name", list);
+}
