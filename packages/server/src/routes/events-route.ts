@@ -1,85 +1,217 @@
-import type { EventBus, ExecutionEventEnvelope } from "@wasm-relay/core";
-import { BUS_TOPICS } from "@wasm-relay/core";
-import { encodeSseComment, encodeSseMessage, SSE_CONTENT_TYPE } from "@wasm-relay/core/sse";
+import type { ServerResponse } from "node:http";
+import type { BusMessage, EventBus, EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
+import { BUS_TOPICS, InvalidEventIdError } from "@wasm-relay/core";
+import {
+  encodeSseComment,
+  encodeSseMessage,
+  encodeSseRetry,
+  SSE_CONTENT_TYPE,
+  SSE_EVENTS_LOST_EVENT,
+} from "@wasm-relay/core/sse";
+import {
+  eventInScope,
+  latestExecution,
+  TERMINAL_EXECUTION_EVENTS,
+} from "../events/execution-event-scope.js";
+import { httpProblem } from "../http/http-problem.js";
 import type { RouteHandler } from "../http/route-table.js";
 import type { Authenticator } from "../identity/authenticator.js";
 
 /** Tunables of the event stream. */
 export interface EventStreamOptions {
+  /** Where execution events (`wasm_exec_events`) come from. */
   bus: EventBus;
+  /** Who the caller is: they see their own executions, an `admin` sees all. */
   authenticator: Authenticator;
   /** Interval of `: heartbeat` comments. @unit milliseconds @default 15000 */
   heartbeatMs?: number;
   /** Reconnection hint sent as `retry:`. @unit milliseconds @default 2000 */
   retryMs?: number;
-  /** A client whose unread output passes this is dropped. @unit bytes @default 262144 */
+  /**
+   * A client whose unsent output passes this (beyond the replay it asked for) is dropped: it
+   * reconnects with `Last-Event-ID` and resumes from the bus's retention. @unit bytes @default 262144
+   */
   maxBufferedBytes?: number;
-  /** Registry of open streams, so that shutdown can end them. */
+  /** Registry of open streams, so that shutdown can end them (each entry ends one stream). */
   openStreams: Set<() => void>;
 }
 
-const TERMINAL = new Set(["execution_complete", "execution_error"]);
+const LONGEST_ID = 200;
+
+interface Scoped {
+  id: string;
+  event: ExecutionEvent;
+}
 
 /**
- * `GET /intent/execute-wasm/events`: Server-Sent Events of the caller's own executions
- * (admins see all). `?request_id=` narrows to one execution and ends after its terminal event;
- * `Last-Event-ID` (header, or `last_event_id` query) resumes after that event.
+ * `GET /intent/execute-wasm/events`: Server-Sent Events of the caller's own executions (an
+ * `admin` sees all), each with an `id:`.
+ *
+ * - `Last-Event-ID` (header, or `last_event_id` query) resumes after that event with no loss and
+ *   no duplicates while the bus retains it; when events after it were lost, an `events_lost`
+ *   event says so first.
+ * - `?request_id=` narrows to one execution and ends after its terminal event; without a
+ *   `Last-Event-ID` it starts with the retained events of that execution's latest run, so a
+ *   subscriber that comes late still sees it through to the end.
+ * - `retry:` hint, `: heartbeat` comments, `Cache-Control: no-cache`, `X-Accel-Buffering: no`.
+ * - A client that does not read is dropped once `maxBufferedBytes` are waiting for it.
+ * @throws HttpProblem 400 for a malformed `Last-Event-ID` or `request_id`, 503 when the bus
+ *   cannot be read; the authenticator's problems (401) as they come.
  */
 export function eventsRoute(options: EventStreamOptions): RouteHandler {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const retryMs = options.retryMs ?? 2_000;
   const maxBufferedBytes = options.maxBufferedBytes ?? 256 * 1024;
+  // One timer for every open stream of this route rather than one per client.
+  const heartbeats = new Set<() => void>();
+  let heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  const startHeartbeat = (beat: () => void) => {
+    heartbeats.add(beat);
+    if (!heartbeatTimer) {
+      heartbeatTimer = setInterval(() => {
+        for (const each of [...heartbeats]) each();
+      }, heartbeatMs);
+      heartbeatTimer.unref();
+    }
+  };
+  const stopHeartbeat = (beat: () => void) => {
+    heartbeats.delete(beat);
+    if (heartbeats.size === 0 && heartbeatTimer) {
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = undefined;
+    }
+  };
+
   return async ({ request, response, url }) => {
     const identity = await options.authenticator.authenticate(request.headers);
-    const seesAll = identity.roles.includes("admin");
-    const requestId = url.searchParams.get("request_id") ?? undefined;
+    const requestId = textParameter(url.searchParams.get("request_id"), "request_id");
     const lastHeader = request.headers["last-event-id"];
     const afterId =
-      (Array.isArray(lastHeader) ? lastHeader[0] : lastHeader) ??
-      url.searchParams.get("last_event_id") ??
-      undefined;
+      textParameter(Array.isArray(lastHeader) ? lastHeader[0] : lastHeader, "Last-Event-ID") ??
+      textParameter(url.searchParams.get("last_event_id"), "last_event_id");
+    const scope = { identity, requestId };
+    const replayLatest = requestId !== undefined && afterId === undefined;
+
+    let finished = false;
+    let live = false;
+    let allowance = 0;
+    const early: Scoped[] = [];
+    let subscription: { unsubscribe(): void } | undefined;
+
+    const beat = () => {
+      if (live) send(encodeSseComment("heartbeat"));
+    };
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      subscription?.unsubscribe();
+      stopHeartbeat(beat);
+      options.openStreams.delete(finish);
+      response.off("close", finish);
+      if (!response.destroyed && response.headersSent) response.end();
+    };
+    /** Writes a chunk; drops the client when too much waits for it. */
+    const send = (chunk: string) => {
+      if (finished) return;
+      response.write(chunk);
+      if (response.writableLength > maxBufferedBytes + allowance) {
+        response.destroy();
+        finish();
+      }
+    };
+    const sendEvent = ({ id, event }: Scoped) => {
+      send(encodeSseMessage({ id, data: JSON.stringify(event) }));
+      if (requestId !== undefined && TERMINAL_EXECUTION_EVENTS.has(event.type)) finish();
+    };
+    response.on("close", finish);
+
+    try {
+      subscription = await options.bus.subscribe(
+        BUS_TOPICS.executionEvents,
+        (message: BusMessage) => {
+          if (finished) return;
+          const event = eventInScope(message, scope);
+          if (!event) return;
+          if (live) sendEvent({ id: message.id, event });
+          else early.push({ id: message.id, event });
+        },
+        { afterId, fromStart: replayLatest },
+      );
+    } catch (error) {
+      finish();
+      if (error instanceof InvalidEventIdError) {
+        throw httpProblem(400, "invalid-last-event-id", "Last-Event-ID is not an event id", {
+          detail: `${error.message}; reconnect without it to start from now`,
+        });
+      }
+      throw httpProblem(503, "events-unavailable", "The event bus cannot be read", {
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    }
+    const gap = "gap" in subscription && subscription.gap === true;
+    if (finished) {
+      // The client went away while the subscription was being set up.
+      subscription.unsubscribe();
+      return;
+    }
 
     response.writeHead(200, {
-      "Content-Type": SSE_CONTENT_TYPE,
+      "Content-Type": `${SSE_CONTENT_TYPE}; charset=utf-8`,
       "Cache-Control": "no-cache",
       Connection: "keep-alive",
       "X-Accel-Buffering": "no",
     });
     response.write(encodeSseComment("wasm-relay execution events"));
-    response.write(`retry: ${options.retryMs ?? 2000}\n\n`);
+    response.write(encodeSseRetry(retryMs));
+    if (gap && afterId !== undefined) {
+      const notice: EventsLostNotice = {
+        type: "events_lost",
+        last_event_id: afterId,
+        message:
+          "events after this id are older than the relay retains (RELAY_EVENT_RETENTION); the stream continues with the oldest retained event",
+      };
+      response.write(
+        encodeSseMessage({ event: SSE_EVENTS_LOST_EVENT, data: JSON.stringify(notice) }),
+      );
+    }
 
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearInterval(heartbeat);
-      subscription?.unsubscribe();
-      options.openStreams.delete(finish);
-      response.end();
-    };
-    const heartbeat = setInterval(() => response.write(encodeSseComment("heartbeat")), heartbeatMs);
-    heartbeat.unref();
+    // The replay the client asked for may exceed the live buffer bound until it drained once.
+    const replay = replayLatest ? latestExecution(early) : early;
+    early.length = 0;
+    for (const item of replay) {
+      allowance += Buffer.byteLength(JSON.stringify(item.event)) + item.id.length + 16;
+    }
+    for (const item of replay) {
+      if (finished) break;
+      sendEvent(item);
+    }
+    if (finished) return;
+    if (response.writableNeedDrain) {
+      response.once("drain", () => {
+        allowance = 0;
+      });
+    } else {
+      allowance = 0;
+    }
+    live = true;
     options.openStreams.add(finish);
-    response.on("close", finish);
-
-    let subscription: { unsubscribe(): void } | undefined;
-    subscription = await options.bus.subscribe(
-      BUS_TOPICS.executionEvents,
-      (message) => {
-        if (finished) return;
-        const envelope = message.payload as unknown as ExecutionEventEnvelope;
-        if (!seesAll && envelope.user_id !== identity.userId) return;
-        if (requestId !== undefined && envelope.event.request_id !== requestId) return;
-        response.write(encodeSseMessage({ id: message.id, data: JSON.stringify(envelope.event) }));
-        if (response.writableLength > maxBufferedBytes) {
-          // A client that does not read is dropped rather than buffered without bound.
-          response.destroy();
-          finish();
-          return;
-        }
-        if (requestId !== undefined && TERMINAL.has(envelope.event.type)) finish();
-      },
-      { afterId },
-    );
-    if (finished) subscription.unsubscribe();
+    startHeartbeat(beat);
+    keepOpen(response);
   };
+}
+
+/** SSE responses stay open: no socket timeout closes an idle stream between heartbeats. */
+function keepOpen(response: ServerResponse): void {
+  response.socket?.setTimeout(0);
+  response.socket?.setKeepAlive(true);
+}
+
+function textParameter(value: string | null | undefined, name: string): string | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  if (value.length > LONGEST_ID) {
+    throw httpProblem(400, "invalid-event-query", `${name} is too long`, {
+      detail: `${name} must be at most ${LONGEST_ID} characters`,
+    });
+  }
+  return value;
 }
