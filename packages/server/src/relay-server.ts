@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import {
   type Authorizer,
   allowAllAuthorizer,
-  createMemoryEventBus,
   createRelay,
   type EventBus,
   type Executor,
@@ -29,6 +28,7 @@ import { createPrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { teeMetrics } from "./observability/tee-metrics.js";
 import { createOpenApiDocument } from "./openapi/openapi-document.js";
+import { createEventBus } from "./events/create-event-bus.js";
 import { eventsRoute } from "./routes/events-route.js";
 import { executeRoute } from "./routes/execute-route.js";
 import { healthRoute } from "./routes/health-route.js";
@@ -96,7 +96,15 @@ export async function createRelayServer(
   const resolver =
     parts.resolver ??
     (await loadModuleDirectory(config.RELAY_MODULE_DIR ?? defaultModuleDirectory())).resolver;
-  const bus = parts.bus ?? createMemoryEventBus();
+  const ownedBus = parts.bus
+    ? undefined
+    : createEventBus({
+        redis: stores.redis,
+        keyPrefix: config.RELAY_EVENT_STREAM_PREFIX ?? `${config.REDIS_KEY_PREFIX}events:`,
+        retention: config.RELAY_EVENT_RETENTION,
+        onError: (error) => log(`warning: event bus: ${error.message}`),
+      });
+  const bus = parts.bus ?? ownedBus!.bus;
   if (authenticator.name === "dev-headers") {
     log("warning: identity comes from the user_id header (dev-headers): anyone can claim any user");
   }
@@ -171,7 +179,17 @@ export async function createRelayServer(
         signal: shutdown.signal,
       }),
     )
-    .add("GET", "/intent/execute-wasm/events", eventsRoute({ bus, authenticator, openStreams }))
+    .add(
+      "GET",
+      "/intent/execute-wasm/events",
+      eventsRoute({
+        bus,
+        authenticator,
+        openStreams,
+        heartbeatMs: config.RELAY_EVENT_HEARTBEAT,
+        maxBufferedBytes: config.RELAY_EVENT_BUFFER,
+      }),
+    )
     .add("GET", "/intent/execute-wasm/health", healthRoute(health))
     .add(
       "GET",
@@ -239,6 +257,7 @@ export async function createRelayServer(
       await closed;
       shutdown.abort(new Error("server shutting down"));
       await executor.close?.();
+      await ownedBus?.close();
       await stores.close();
     },
   };

@@ -82,6 +82,14 @@ export const serverEnvironmentSchema = z.object({
   ),
   /** Name of this instance in events and logs. @default "relay" */
   RELAY_NODE_NAME: z.string().trim().min(1).default("relay"),
+  /** Execution events kept per bus topic for `Last-Event-ID` resumption. @default 10000 */
+  RELAY_EVENT_RETENTION: integer("RELAY_EVENT_RETENTION", 10_000),
+  /** Prefix of the Redis stream keys of the bus topics. @default `<REDIS_KEY_PREFIX>events:` */
+  RELAY_EVENT_STREAM_PREFIX: optionalText,
+  /** Interval of heartbeat comments on event streams. @unit milliseconds @default 15000 */
+  RELAY_EVENT_HEARTBEAT: integer("RELAY_EVENT_HEARTBEAT", 15_000),
+  /** Unsent bytes an event-stream client may fall behind before it is dropped. @unit bytes @default 262144 */
+  RELAY_EVENT_BUFFER: integer("RELAY_EVENT_BUFFER", 256 * 1024),
   /** Identity: `RELAY_AUTH`, API keys, JWT, per-role rate limits (see identity-environment.ts). */
   ...identityEnvironmentShape,
   /** Authorization ("Antigone"): `RELAY_AUTHORIZER` and its settings (see authorization-environment.ts). */
