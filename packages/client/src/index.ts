@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export type {
+  EventsLostNotice,
   ExecuteRequestInput,
   ExecuteResponse,
   ExecutionError,
@@ -28,7 +29,12 @@ export type {
 } from "./events/event-stream.js";
 export { generateIdempotencyKey } from "./idempotency-key.js";
 export type { ExecuteOptions, ExecuteResult, ResponseMeta } from "./resources/execute.js";
-export type { GlyphListing, GlyphPublication, GlyphsResource } from "./resources/glyphs.js";
+export type {
+  GlyphListing,
+  GlyphPublication,
+  GlyphsResource,
+  PublishedGlyph,
+} from "./resources/glyphs.js";
 export type { ModulesResource, UploadedModule } from "./resources/modules.js";
 export { parseRetryAfter } from "./retry/retry-after.js";
 export {

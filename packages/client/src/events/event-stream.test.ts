@@ -213,6 +213,27 @@ describe("events", () => {
     expect(ResponseValidationError.isInstance(error)).toBe(true);
   });
 
+  it("reports lost events and goes on", async () => {
+    const notice = { type: "events_lost", last_event_id: "3", message: "too old" };
+    serveEvents((channel) => {
+      channel.send({ event: "events_lost", data: JSON.stringify(notice) });
+      channel.event(
+        "9",
+        executionEvent("execution_error", ID, { error: { code: "x", message: "y" } }),
+      );
+    });
+    const notices: unknown[] = [];
+    const events = await collect(
+      client().events({
+        requestId: ID,
+        lastEventId: "3",
+        onEventsLost: (lost) => notices.push(lost),
+      }),
+    );
+    expect(notices).toEqual([notice]);
+    expect(events.map((event) => event.type)).toEqual(["execution_error"]);
+  });
+
   it("validates events fully with schemaValidator", async () => {
     serveEvents((channel) => {
       channel.event("1", executionEvent("execution_progress", ID, { progress: 250 }));

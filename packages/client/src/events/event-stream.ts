@@ -1,5 +1,5 @@
-import type { ExecutionEvent } from "@wasm-relay/core";
-import { SSE_CONTENT_TYPE, type SseMessage } from "@wasm-relay/core/sse";
+import type { EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
+import { SSE_CONTENT_TYPE, SSE_EVENTS_LOST_EVENT, type SseMessage } from "@wasm-relay/core/sse";
 import { RelayError } from "../errors/relay-error.js";
 import { ResponseValidationError, TimeoutError } from "../errors/transport-errors.js";
 import { isRetryable } from "../retry/retry-policy.js";
@@ -20,6 +20,11 @@ export interface EventsOptions {
   reconnect?: ReconnectOptions | undefined;
   /** Called each time a connection is open (the first one and every reconnection). */
   onOpen?: (() => void) | undefined;
+  /**
+   * Called when the relay says that events after `lastEventId` were lost (older than it
+   * retains): the stream goes on with the oldest event it still has.
+   */
+  onEventsLost?: ((notice: EventsLostNotice) => void) | undefined;
 }
 
 /** Reconnection of an event stream. */
@@ -113,6 +118,10 @@ export function streamEvents(
           );
           for await (const message of messages) {
             if (message.id !== undefined) lastEventId = message.id;
+            if (message.event === SSE_EVENTS_LOST_EVENT) {
+              options.onEventsLost?.(toEventsLostNotice(message));
+              continue;
+            }
             const event = toExecutionEvent(message, validator);
             if (event === undefined) continue;
             failures = 0;
@@ -158,6 +167,20 @@ export function streamEvents(
       return iterator;
     },
   };
+}
+
+function toEventsLostNotice(message: SseMessage): EventsLostNotice {
+  try {
+    const notice = JSON.parse(message.data) as Partial<EventsLostNotice>;
+    if (typeof notice.last_event_id === "string") {
+      return {
+        type: "events_lost",
+        last_event_id: notice.last_event_id,
+        message: typeof notice.message === "string" ? notice.message : "events were lost",
+      };
+    }
+  } catch {}
+  throw new ResponseValidationError("an events_lost notice lacks `last_event_id`");
 }
 
 /**

@@ -13,10 +13,22 @@ export interface GlyphPublication {
   cid: string;
 }
 
+/** Answer of `PUT /glyphs/:name/:tag`. */
+export interface PublishedGlyph extends GlyphPublication {
+  /** User who owns the name. */
+  owner: string | undefined;
+  /** CID the tag pointed at before, `null` for a new tag. */
+  previous_cid: string | null;
+  /** The `glyph://name@tag` reference now usable as an execute request's `cid`. */
+  reference: string;
+}
+
 /** Answer of `GET /glyphs/:name`. */
 export interface GlyphListing {
   /** Glyph name. */
   name: string;
+  /** User who owns the name (the first publisher), when the relay says. */
+  owner: string | undefined;
   /** Every tag of the name and the CID it points at. */
   tags: Record<string, string>;
 }
@@ -26,9 +38,11 @@ export interface GlyphsResource {
   /**
    * Points `glyph://name@tag` at a module (`PUT /glyphs/:name/:tag`). The first publisher of a
    * name owns it.
-   * @throws PermissionDeniedError when another user owns the name; ValidationError for a bad name or tag.
+   * The CID is stored as the CIDv1 of the verified bytes (`cid` of the answer).
+   * @throws PermissionDeniedError when another user owns the name; ValidationError for a bad
+   *   name, tag or CID; NotFoundError when no module answers to the CID.
    */
-  publish(publication: GlyphPublication, options?: RequestOptions): Promise<GlyphPublication>;
+  publish(publication: GlyphPublication, options?: RequestOptions): Promise<PublishedGlyph>;
   /**
    * Lists the tags of a name (`GET /glyphs/:name`).
    * @throws NotFoundError when the name was never published.
@@ -53,11 +67,16 @@ export function createGlyphsResource(transport: HttpTransport): GlyphsResource {
         },
         "json",
       );
-      const body = answer.data as Partial<GlyphPublication> | null | undefined;
+      const body = answer.data as Partial<PublishedGlyph> | null | undefined;
+      const name = typeof body?.name === "string" ? body.name : publication.name;
+      const tag = typeof body?.tag === "string" ? body.tag : publication.tag;
       return {
-        name: typeof body?.name === "string" ? body.name : publication.name,
-        tag: typeof body?.tag === "string" ? body.tag : publication.tag,
+        name,
+        tag,
         cid: typeof body?.cid === "string" ? body.cid : publication.cid,
+        owner: typeof body?.owner === "string" ? body.owner : undefined,
+        previous_cid: typeof body?.previous_cid === "string" ? body.previous_cid : null,
+        reference: typeof body?.reference === "string" ? body.reference : `glyph://${name}@${tag}`,
       };
     },
     async list(name, options = {}) {
@@ -78,7 +97,11 @@ export function createGlyphsResource(transport: HttpTransport): GlyphsResource {
           headers: answer.headers,
         });
       }
-      return { name: typeof body.name === "string" ? body.name : name, tags: body.tags };
+      return {
+        name: typeof body.name === "string" ? body.name : name,
+        owner: typeof body.owner === "string" ? body.owner : undefined,
+        tags: body.tags,
+      };
     },
   };
 }

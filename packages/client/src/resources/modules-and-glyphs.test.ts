@@ -2,7 +2,12 @@ import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { BASE_URL, problem, useMockServer } from "../../test/support/msw.js";
 import { createClient } from "../create-client.js";
-import { NotFoundError, PermissionDeniedError, ValidationError } from "../errors/http-errors.js";
+import {
+  IdempotencyMismatchError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnprocessableEntityError,
+} from "../errors/http-errors.js";
 import { ResponseValidationError } from "../errors/transport-errors.js";
 import { schemaValidator } from "../validation/schema-validator.js";
 
@@ -23,7 +28,7 @@ describe("modules", () => {
         return HttpResponse.json({ cid: CID, size: 8 }, { status: 201 });
       }),
     );
-    expect(await client.modules.upload(WASM)).toEqual({ cid: CID, size: 8 });
+    expect(await client.modules.upload(WASM)).toEqual({ cid: CID, size: 8, aliases: [] });
     expect(received?.type).toBe("application/wasm");
     expect(received?.bytes).toEqual(WASM);
   });
@@ -45,11 +50,12 @@ describe("modules", () => {
   it("maps a rejected upload and a bad answer", async () => {
     server.use(
       http.post(`${BASE_URL}/modules`, () =>
-        HttpResponse.json(problem(400, "invalid-module", "Not WebAssembly"), { status: 400 }),
+        HttpResponse.json(problem(422, "invalid-module", "Not WebAssembly"), { status: 422 }),
       ),
     );
     const error = await client.modules.upload(new Uint8Array([1, 2])).catch((caught) => caught);
-    expect(ValidationError.isInstance(error)).toBe(true);
+    expect(UnprocessableEntityError.isInstance(error)).toBe(true);
+    expect(IdempotencyMismatchError.isInstance(error)).toBe(false);
     server.use(http.post(`${BASE_URL}/modules`, () => HttpResponse.json({ ok: true })));
     const bad = await client.modules.upload(WASM).catch((caught) => caught);
     expect(ResponseValidationError.isInstance(bad)).toBe(true);
@@ -78,11 +84,28 @@ describe("glyphs", () => {
     server.use(
       http.put(`${BASE_URL}/glyphs/:name/:tag`, async ({ request }) => {
         seen = { url: request.url, body: await request.json(), method: request.method };
-        return HttpResponse.json({ name: "@team/calc", tag: "latest", cid: CID });
+        return HttpResponse.json(
+          {
+            name: "@team/calc",
+            tag: "latest",
+            cid: CID,
+            owner: "ada",
+            previous_cid: null,
+            reference: "glyph://@team/calc@latest",
+          },
+          { status: 201 },
+        );
       }),
     );
     const published = await client.glyphs.publish({ name: "@team/calc", tag: "latest", cid: CID });
-    expect(published).toEqual({ name: "@team/calc", tag: "latest", cid: CID });
+    expect(published).toEqual({
+      name: "@team/calc",
+      tag: "latest",
+      cid: CID,
+      owner: "ada",
+      previous_cid: null,
+      reference: "glyph://@team/calc@latest",
+    });
     expect(seen?.url).toBe(`${BASE_URL}/glyphs/%40team%2Fcalc/latest`);
     expect(seen?.body).toEqual({ cid: CID });
   });
@@ -107,11 +130,12 @@ describe("glyphs", () => {
   it("lists the tags of a name", async () => {
     server.use(
       http.get(`${BASE_URL}/glyphs/:name`, ({ params }) =>
-        HttpResponse.json({ name: params.name, tags: { quantum: CID } }),
+        HttpResponse.json({ name: params.name, owner: "ada", tags: { quantum: CID } }),
       ),
     );
     expect(await client.glyphs.list("calculator")).toEqual({
       name: "calculator",
+      owner: "ada",
       tags: { quantum: CID },
     });
   });

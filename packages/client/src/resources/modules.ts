@@ -9,6 +9,8 @@ export interface UploadedModule {
   cid: string;
   /** Size of the module. @unit bytes */
   size: number;
+  /** Other CIDs naming the same bytes (e.g. the CIDv0 form), when the relay lists them. */
+  aliases: string[];
 }
 
 /** `client.modules`: content-addressed WebAssembly modules. */
@@ -16,7 +18,9 @@ export interface ModulesResource {
   /**
    * Uploads a WebAssembly module (`POST /modules`, `application/wasm`). The same bytes always
    * get the same CID, so retrying an upload is safe.
-   * @throws ValidationError when the bytes are not WebAssembly; RelayError (413) when too large.
+   * Answers the same CID for bytes already stored.
+   * @throws UnprocessableEntityError (422) when the bytes are not WebAssembly; ValidationError
+   *   (400) when empty; RelayError with status 413 when too large, 415 for a wrong media type.
    */
   upload(
     module: Uint8Array | ArrayBuffer | Blob,
@@ -50,7 +54,10 @@ export function createModulesResource(transport: HttpTransport): ModulesResource
           headers: answer.headers,
         });
       }
-      return { cid: body.cid, size: body.size };
+      const aliases = Array.isArray(body.aliases)
+        ? body.aliases.filter((alias): alias is string => typeof alias === "string")
+        : [];
+      return { cid: body.cid, size: body.size, aliases };
     },
     async get(cid, options = {}) {
       requireText("cid", cid);
