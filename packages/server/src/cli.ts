@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import { ConfigurationError, loadServerConfig } from "./config/server-config.js";
 import { runKeysCommand } from "./identity/keys-command.js";
+import { runModulesCommand } from "./modules/modules-command.js";
 import { createRelayServer } from "./relay-server.js";
 
 async function main(): Promise<void> {
   if (process.argv[2] === "keys") {
     process.exitCode = await runKeysCommand(process.argv.slice(3), process.env);
+    return;
+  }
+  if (process.argv[2] === "modules") {
+    process.exitCode = await runModulesCommand(process.argv.slice(3), process.env);
     return;
   }
   let config: ReturnType<typeof loadServerConfig>;
