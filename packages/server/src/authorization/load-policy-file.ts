@@ -32,7 +32,7 @@ export function parsePolicyText(text: string, file: string, yaml: boolean): Poli
       throw new PolicyFileError(
         file,
         document.errors.map((error) => {
-          const position = error.linePos?.[0];
+          const position = lineCounter.linePos(error.pos[0]);
           return `${file}${position ? `:${position.line}:${position.col}` : ""}: ${error.message.split("\n")[0]}`;
         }),
       );
@@ -47,8 +47,23 @@ export function parsePolicyText(text: string, file: string, yaml: boolean): Poli
   }
   const parsed = policyDocumentSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-
+  // Zod skips the document's own checks while a rule is invalid: report duplicate ids anyway.
+  const issues: { path: readonly PropertyKey[]; message: string }[] = [...parsed.error.issues];
   const rules = (value as { rules?: unknown } | null)?.rules;
+  if (Array.isArray(rules)) {
+    const seen = new Map<unknown, number>();
+    rules.forEach((rule: { id?: unknown } | null, index) => {
+      const id = rule?.id;
+      if (typeof id !== "string") return;
+      const first = seen.get(id);
+      const message = `duplicate id "${id}" (also rules[${first}])`;
+      if (first === undefined) seen.set(id, index);
+      else if (!issues.some((issue) => issue.message === message)) {
+        issues.push({ path: ["rules", index, "id"], message });
+      }
+    });
+  }
+
   const locate = (path: readonly PropertyKey[]): string => {
     // JSON is YAML too: the same parse gives line numbers for both, when it succeeded.
     if (document.errors.length > 0) return file;
@@ -61,7 +76,7 @@ export function parsePolicyText(text: string, file: string, yaml: boolean): Poli
     }
     return file;
   };
-  const problems = parsed.error.issues.map((issue) => {
+  const problems = issues.map((issue) => {
     const path = issue.path;
     let where = "";
     path.forEach((part, index) => {

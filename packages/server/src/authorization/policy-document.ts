@@ -16,6 +16,10 @@ export type CapMode = (typeof CAP_MODES)[number];
 
 const PRINCIPAL = /^(\*|user:.+|role:.+)$/;
 
+/** An error message that tells a missing member from a wrong one. */
+const expected = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? "is required" : `must be ${what}`;
+
 /** Per-rule upper bounds on the execution policy. */
 export const policyCapsSchema = z
   .object({
@@ -39,11 +43,11 @@ export const policyRuleSchema = z
     /** Free text for people. */
     description: z.string().optional(),
     /** `allow` or `deny`; a matching deny always wins. */
-    effect: z.enum(["allow", "deny"], { error: 'must be "allow" or "deny"' }),
+    effect: z.enum(["allow", "deny"], { error: expected('"allow" or "deny"') }),
     /** `user:<id>`, `role:<name>` (both may hold `*` wildcards) or `*` (everyone). */
     principals: z
       .array(z.string().regex(PRINCIPAL, 'must be "*", "user:<id>" or "role:<name>"'), {
-        error: "must be a list of principals",
+        error: expected("a list of principals"),
       })
       .min(1, "must name at least one principal"),
     /** Actions, or `*`. */
@@ -52,13 +56,13 @@ export const policyRuleSchema = z
         z.enum([...POLICY_ACTIONS, "*"], {
           error: `must be one of ${POLICY_ACTIONS.join(", ")} or "*"`,
         }),
-        { error: "must be a list of actions" },
+        { error: expected("a list of actions") },
       )
       .min(1, "must name at least one action"),
     /** Module references (CIDs, `glyph://name@version`) with `*` wildcards, or `*`. */
     resources: z
       .array(z.string().min(1, "must not be empty"), {
-        error: "must be a list of resource patterns",
+        error: expected("a list of resource patterns"),
       })
       .min(1, "must name at least one resource"),
     /** Upper bounds on the request's policy (allow rules only). */
@@ -88,7 +92,7 @@ export const policyDocumentSchema = z
     /** Default of the rules' `cap_mode`. @default "clamp" */
     cap_mode: z.enum(CAP_MODES, { error: 'must be "clamp" or "refuse"' }).default("clamp"),
     /** Rules; nothing matching means deny. */
-    rules: z.array(policyRuleSchema, { error: "must be a list of rules" }),
+    rules: z.array(policyRuleSchema, { error: expected("a list of rules") }),
   })
   .strict()
   .superRefine((document, context) => {
