@@ -6,33 +6,37 @@ import {
   createRelay,
   type EventBus,
   type Executor,
+  type GlyphRegistry,
   type Health,
   type Metrics,
   type ModuleResolver,
+  type ModuleStore,
   problemDocument,
   type Relay,
 } from "@wasm-relay/core";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
 import { loadServerConfig, type ServerConfig } from "./config/server-config.js";
+import { createEventBus } from "./events/create-event-bus.js";
 import { HttpProblem } from "./http/http-problem.js";
 import { RouteTable } from "./http/route-table.js";
 import { writeProblem } from "./http/write-answer.js";
 import type { Authenticator } from "./identity/authenticator.js";
 import { createAuthenticatorFromConfig } from "./identity/create-authenticator.js";
+import { createModuleResolver } from "./modules/create-module-resolver.js";
 import { defaultModuleDirectory } from "./modules/default-module-directory.js";
-import { loadModuleDirectory } from "./modules/module-directory.js";
+import { preloadModules } from "./modules/preload-modules.js";
 import { withExecutionLog } from "./observability/execution-log.js";
 import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
 import { createPrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { teeMetrics } from "./observability/tee-metrics.js";
 import { createOpenApiDocument } from "./openapi/openapi-document.js";
-import { createEventBus } from "./events/create-event-bus.js";
 import { eventsRoute } from "./routes/events-route.js";
 import { executeRoute } from "./routes/execute-route.js";
 import { healthRoute } from "./routes/health-route.js";
 import { metricsRoute } from "./routes/metrics-route.js";
+import { registerModuleRoutes } from "./routes/modules-route.js";
 import { openApiRoute } from "./routes/openapi-route.js";
 import { staticRoute } from "./routes/static-route.js";
 import { createStores } from "./stores/create-stores.js";
@@ -40,7 +44,12 @@ import { createStores } from "./stores/create-stores.js";
 /** Parts a server can be given instead of the ones its configuration builds. */
 export interface RelayServerParts {
   executor?: Executor & { close?(): Promise<void> };
+  /** A resolver to use instead of the module system (then `/modules` and `/glyphs` are not served). */
   resolver?: ModuleResolver;
+  /** Module store instead of the configured one (`RELAY_MODULE_STORE_DIR` or memory). */
+  moduleStore?: ModuleStore;
+  /** Glyph registry instead of the configured one (file, Redis or memory). */
+  glyphRegistry?: GlyphRegistry;
   authenticator?: Authenticator;
   authorizer?: Authorizer;
   bus?: EventBus;
@@ -93,9 +102,29 @@ export async function createRelayServer(
     metrics,
   });
   const executor = parts.executor ?? createSandboxExecutor({ workers: config.RELAY_WORKERS });
-  const resolver =
-    parts.resolver ??
-    (await loadModuleDirectory(config.RELAY_MODULE_DIR ?? defaultModuleDirectory())).resolver;
+  const moduleResolver = parts.resolver
+    ? undefined
+    : await createModuleResolver({
+        moduleDirectory: config.RELAY_MODULE_DIR ?? defaultModuleDirectory(),
+        storeDirectory: config.RELAY_MODULE_STORE_DIR,
+        registryFile: config.RELAY_GLYPH_REGISTRY_FILE,
+        redis: stores.redis,
+        redisKeyPrefix: config.REDIS_KEY_PREFIX,
+        gateways: config.RELAY_IPFS_GATEWAYS,
+        gatewayTimeoutMs: config.RELAY_GATEWAY_TIMEOUT,
+        maxModuleBytes: config.RELAY_MAX_MODULE_BYTES,
+        cacheBytes: config.RELAY_MODULE_CACHE_BYTES,
+        store: parts.moduleStore,
+        registry: parts.glyphRegistry,
+        metrics,
+        log,
+      });
+  const resolver = parts.resolver ?? moduleResolver!;
+  if (moduleResolver) {
+    for (const result of await preloadModules(moduleResolver, executor, config.RELAY_PRELOAD)) {
+      if (result.error) log(`warning: RELAY_PRELOAD: ${result.reference}: ${result.error}`);
+    }
+  }
   const ownedBus = parts.bus
     ? undefined
     : createEventBus({
@@ -197,6 +226,15 @@ export async function createRelayServer(
       metricsRoute({ metrics: prometheus, token: config.RELAY_METRICS_TOKEN }),
     )
     .add("GET", "/openapi.json", openApiRoute(createOpenApiDocument()));
+  if (moduleResolver) {
+    registerModuleRoutes(routes, {
+      resolver: moduleResolver,
+      authenticator,
+      authorizer,
+      maxModuleBytes: config.RELAY_MAX_MODULE_BYTES,
+      maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
+    });
+  }
   if (config.RELAY_STATIC_DIR) {
     const serveStatic = staticRoute(config.RELAY_STATIC_DIR);
     routes.add("GET", "/", serveStatic).add("GET", "/:file", serveStatic);
