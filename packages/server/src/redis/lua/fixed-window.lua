@@ -27,7 +27,7 @@ local allowed = 0
 if count < limit then
   count = count + 1
   allowed = 1
-  redis.call("HSET", key, "start", string.format("%.17g", start), "count", count)
+  redis.call("HSET", key, "start", start, "count", count)
   redis.call("PEXPIRE", key, math.ceil(start + window - now) + tonumber(ARGV[5]))
 end
 return { allowed, math.max(0, limit - count), math.ceil(start + window - now) }

@@ -9,6 +9,16 @@ import { fileURLToPath } from "node:url";
 const folder = dirname(fileURLToPath(import.meta.url));
 const camelCase = (name) => name.replace(/-([a-z])/g, (_, letter) => letter.toUpperCase());
 
+// A string literal quoted as Biome formats it: the quote that needs fewer escapes, double on a tie.
+function quote(text) {
+  const doubleQuoted = JSON.stringify(text);
+  const doubles = text.split('"').length - 1;
+  const singles = text.split("'").length - 1;
+  if (doubles <= singles) return doubleQuoted;
+  const inner = doubleQuoted.slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'");
+  return `'${inner}'`;
+}
+
 const files = readdirSync(folder)
   .filter((name) => name.endsWith(".lua"))
   .sort();
@@ -20,7 +30,7 @@ for (const file of files) {
   const source = readFileSync(join(folder, file), "utf8");
   lines.push(`/** Text of \`lua/${file}\`. */`);
   lines.push(`export const ${camelCase(file.replace(/\.lua$/, ""))}Lua =`);
-  lines.push(`  ${JSON.stringify(source)};`);
+  lines.push(`  ${quote(source)};`);
   lines.push("");
 }
 writeFileSync(join(folder, "..", "lua-script-sources.ts"), lines.join("\n"));

@@ -16,23 +16,29 @@ if now == nil then
   -- Microsecond precision: a millisecond floor would let two times 299.1 ms apart look 300 apart.
   now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 end
+local since = now - window
 
-redis.call("ZREMRANGEBYSCORE", key, "-inf", string.format("%.17g", now - window))
-local count = redis.call("ZCARD", key)
-local allowed = 0
-if count < limit then
-  redis.call("ZADD", key, string.format("%.17g", now), ARGV[4])
-  redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
-  count = count + 1
-  allowed = 1
+if limit < 1 then
+  return { 0, 0, window }
 end
 
-local reset = 0
+-- Only the `limit` most recent accepted times matter: a request passes exactly when fewer than
+-- `limit` were accepted, or the limit-th most recent has left the window.
+local count = redis.call("ZCARD", key)
 if count >= limit then
-  reset = window
-  local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
-  if oldest[2] then
-    reset = math.max(0, tonumber(oldest[2]) + window - now)
+  local nth = redis.call("ZRANGE", key, -limit, -limit, "WITHSCORES")
+  if tonumber(nth[2]) > since then
+    return { 0, 0, math.ceil(tonumber(nth[2]) - since) }
   end
 end
-return { allowed, math.max(0, limit - count), math.ceil(reset) }
+
+-- Passes: forget the times that left the window, record this one.
+count = count - redis.call("ZREMRANGEBYSCORE", key, "-inf", since) + 1
+redis.call("ZADD", key, now, ARGV[4])
+redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
+local reset = 0
+if count >= limit then
+  local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
+  reset = math.ceil(tonumber(oldest[2]) - since)
+end
+return { 1, limit - count, reset }

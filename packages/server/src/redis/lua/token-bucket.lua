@@ -33,8 +33,8 @@ if tokens >= 1 then
   allowed = 1
   left = tokens - 1
 end
--- %.17g keeps every bit of the double, so the stored state is exactly what was computed.
-redis.call("HSET", key, "tokens", string.format("%.17g", left), "at", string.format("%.17g", now))
+-- Redis writes Lua numbers with %.17g: the stored state is exactly what was computed.
+redis.call("HSET", key, "tokens", left, "at", now)
 redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
 
 local reset = 0
