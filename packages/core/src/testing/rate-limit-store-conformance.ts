@@ -56,6 +56,42 @@ export function rateLimitStoreConformance(factory: StoreFactory<RateLimitStore>)
       expect((await store.consume(key, rule, 11_050)).allowed).toBe(false);
     });
 
+    it("fixed window: admits `limit` per aligned window, resets at the window's end", async () => {
+      const store = await factory.create();
+      const key = uniqueKey("fixed");
+      const fixed = { limit: 3, windowMs: 1000, algorithm: "fixed-window" as const };
+      const start = 7_000_000;
+      const decisions = [];
+      for (const at of [100, 200, 300, 400]) {
+        decisions.push(await store.consume(key, fixed, start + at));
+      }
+      expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, true, false]);
+      expect(decisions.map((decision) => decision.remaining)).toEqual([2, 1, 0, 0]);
+      expect(decisions[3]!.resetMs).toBe(600);
+      expect((await store.consume(key, fixed, start + 999)).allowed).toBe(false);
+      expect(await store.consume(key, fixed, start + 1000)).toMatchObject({
+        allowed: true,
+        remaining: 2,
+        resetMs: 1000,
+      });
+    });
+
+    it("token bucket: a full bucket admits a burst of `limit`, then refills `limit` per window", async () => {
+      const store = await factory.create();
+      const key = uniqueKey("bucket");
+      const bucket = { limit: 4, windowMs: 1024, algorithm: "token-bucket" as const };
+      const start = 9_000_000;
+      const burst = [];
+      for (let i = 0; i < 5; i += 1) burst.push(await store.consume(key, bucket, start));
+      expect(burst.map((decision) => decision.allowed)).toEqual([true, true, true, true, false]);
+      expect(burst.map((decision) => decision.remaining)).toEqual([3, 2, 1, 0, 0]);
+      // One token every 256 ms (exact in binary): the refusal says when the next one is there.
+      expect(burst[4]!.resetMs).toBe(256);
+      expect((await store.consume(key, bucket, start + 255)).allowed).toBe(false);
+      expect((await store.consume(key, bucket, start + 256)).allowed).toBe(true);
+      expect((await store.consume(key, bucket, start + 256)).allowed).toBe(false);
+    });
+
     it("never admits more than `limit` under concurrent calls", async () => {
       const store = await factory.create();
       const key = uniqueKey("concurrent");
