@@ -1,5 +1,5 @@
 import { ByteReader } from "../binary/byte-reader.js";
-import type { ByteWriter } from "../binary/byte-writer.js";
+import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import {
   skipAtomicImmediates,
@@ -14,13 +14,67 @@ export interface RewriteContext {
   remapFunction(index: number): number;
   /** True when function indices change (a function import was added). */
   remapsFunctions: boolean;
-  /** Bytes of a charge: `prefix` + i64 LEB of the cost + `suffix`. */
-  chargePrefix: Uint8Array;
-  chargeSuffix: Uint8Array;
-  /** `call` instructions of the dynamic-cost helpers, inserted before bulk operations. */
-  chargeBytesCall: Uint8Array;
-  chargeElementsCall: Uint8Array;
-  chargePagesCall: Uint8Array;
+  /** Index of the gas counter global. */
+  gasGlobal: number;
+  /** Index of the out-of-gas helper (refill or trap). */
+  gasOut: number;
+  /** Indices of the dynamic-cost helpers, called before bulk operations and `memory.grow`. */
+  chargeBytes: number;
+  chargeElements: number;
+  chargePages: number;
+}
+
+/**
+ * The code snippets of one function, whose gas lives in local `local` between synchronisation
+ * points (calls, exits, handlers), so the hot path touches registers, not the global.
+ */
+class FunctionSnippets {
+  readonly syncOut: Uint8Array;
+  readonly syncIn: Uint8Array;
+  private readonly local: Uint8Array;
+  private readonly checkTail: Uint8Array;
+  readonly helperCalls: { bytes: Uint8Array; elements: Uint8Array; pages: Uint8Array };
+
+  constructor(context: RewriteContext, local: number) {
+    const localBytes = new ByteWriter(5).u32(local).toBytes();
+    const globalBytes = new ByteWriter(5).u32(context.gasGlobal).toBytes();
+    this.local = localBytes;
+    this.syncOut = new ByteWriter(12)
+      .u8(0x20)
+      .bytes(localBytes)
+      .u8(0x24)
+      .bytes(globalBytes)
+      .toBytes();
+    this.syncIn = new ByteWriter(12)
+      .u8(0x23)
+      .bytes(globalBytes)
+      .u8(0x21)
+      .bytes(localBytes)
+      .toBytes();
+    // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end
+    this.checkTail = new ByteWriter(40)
+      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40]))
+      .bytes(this.syncOut)
+      .u8(0x10)
+      .u32(context.gasOut)
+      .bytes(this.syncIn)
+      .u8(0x0b)
+      .toBytes();
+    const around = (helper: number) =>
+      new ByteWriter(32).bytes(this.syncOut).u8(0x10).u32(helper).bytes(this.syncIn).toBytes();
+    this.helperCalls = {
+      bytes: around(context.chargeBytes),
+      elements: around(context.chargeElements),
+      pages: around(context.chargePages),
+    };
+  }
+
+  /** `local -= cost`, and with `checked`, call the out-of-gas helper when below zero. */
+  writeCharge(writer: ByteWriter, cost: number, checked: boolean): void {
+    writer.u8(0x20).bytes(this.local).u8(0x42).signed(BigInt(cost)).u8(0x7d);
+    if (checked) writer.u8(0x22).bytes(this.local).bytes(this.checkTail);
+    else writer.u8(0x21).bytes(this.local);
+  }
 }
 
 const EventKind = { Charge: 0, Insert: 1, ReplaceFunctionIndex: 2 } as const;
@@ -29,6 +83,8 @@ interface ChargeEvent {
   kind: typeof EventKind.Charge;
   at: number;
   cost: number;
+  /** Checked charges (function entry, loop heads) may call out; the others only subtract. */
+  checked: boolean;
 }
 interface InsertEvent {
   kind: typeof EventKind.Insert;
@@ -52,40 +108,55 @@ function unsupported(opcode: number, offset: number): never {
 }
 
 /**
- * Rewrites one function body (from its locals to its final `end`): inserts a gas charge at the
- * start of every metered block (function entry, loop head, if/else arms, after every `end`,
- * exception handlers), a dynamic charge before bulk operations and `memory.grow`, and renumbers
- * function indices. Writes the new body, without its size prefix, to `writer`.
+ * Rewrites one function body (from its locals to its final `end`). The function gets an i64
+ * local that holds the gas counter while it runs: loaded from the gas global at entry and after
+ * calls and exception handlers, stored back before calls, returns, throws and branches out of
+ * the function. Every metered block subtracts its cost from the local; function entries and loop
+ * heads also check it and call the out-of-gas helper below zero, so no loop or recursion runs
+ * unmetered, while straight-line code between checks is bounded by the function's size.
+ * Bulk operations and `memory.grow` call a dynamic-cost helper. Function indices are renumbered.
+ * Writes the new body, without its size prefix, to `writer`.
+ * @param parameterCount Number of parameters of the function (locals are numbered after them).
  * @throws {@link InvalidModuleError} for unknown opcodes or malformed code.
  */
 export function rewriteFunctionBody(
   bytes: Uint8Array,
   start: number,
   end: number,
+  parameterCount: number,
   context: RewriteContext,
   writer: ByteWriter,
 ): void {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
+  let localCount = parameterCount;
   for (let group = 0; group < localGroups; group++) {
-    reader.u32();
+    localCount += reader.u32();
     reader.u8();
   }
   const codeStart = reader.position;
-  writer.bytes(bytes.subarray(start, codeStart));
+  const headerStart = new ByteReader(bytes, start, end);
+  headerStart.u32();
+  writer.u32(localGroups + 1).bytes(bytes.subarray(headerStart.position, codeStart));
+  writer.u8(0x01).u8(0x7e); // one i64: the gas counter
+  const snippets = new FunctionSnippets(context, localCount);
 
   const events: RewriteEvent[] = [];
-  let segment: ChargeEvent = { kind: EventKind.Charge, at: codeStart, cost: 0 };
+  events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
+  let segment: ChargeEvent = { kind: EventKind.Charge, at: codeStart, cost: 0, checked: true };
   events.push(segment);
   let dead = false;
   let depth = 0;
-  const startSegment = () => {
-    segment = { kind: EventKind.Charge, at: reader.position, cost: 0 };
+  const startSegment = (checked = false) => {
+    segment = { kind: EventKind.Charge, at: reader.position, cost: 0, checked };
     events.push(segment);
     dead = false;
   };
   const charge = () => {
     if (!dead) segment.cost++;
+  };
+  const insert = (at: number, code: Uint8Array) => {
+    events.push({ kind: EventKind.Insert, at, code });
   };
 
   for (;;) {
@@ -97,10 +168,10 @@ export function rewriteFunctionBody(
         skipBlockType(reader);
         depth++;
         break;
-      case 0x03: // loop: the back-edge target, charged on every iteration
+      case 0x03: // loop: the back-edge target, checked on every iteration
         skipBlockType(reader);
         depth++;
-        startSegment();
+        startSegment(true);
         break;
       case 0x04: // if
         skipBlockType(reader);
@@ -111,18 +182,21 @@ export function rewriteFunctionBody(
       case 0x05: // else
         startSegment();
         break;
-      case 0x07: // catch tag
+      case 0x07: // catch tag: a callee may have spent gas before throwing
         reader.u32();
+        insert(reader.position, snippets.syncIn);
         startSegment();
         break;
       case 0x19: // catch_all
+        insert(reader.position, snippets.syncIn);
         startSegment();
         break;
       case 0x0b: // end
         if (depth === 0) {
           if (reader.position !== end)
             throw new InvalidModuleError("code after the function's final end", reader.position);
-          emit(bytes, codeStart, end, events, context, writer);
+          insert(at, snippets.syncOut);
+          emit(bytes, codeStart, end, events, context, snippets, writer);
           return;
         }
         depth--;
@@ -134,31 +208,60 @@ export function rewriteFunctionBody(
         startSegment();
         break;
       case 0x00: // unreachable
+        charge();
+        dead = true;
+        break;
       case 0x0f: // return
+        insert(at, snippets.syncOut);
         charge();
         dead = true;
         break;
       case 0x08: // throw tag
       case 0x09: // rethrow label
-      case 0x0c: // br label
         reader.u32();
+        insert(at, snippets.syncOut);
         charge();
         dead = true;
         break;
-      case 0x0d: // br_if label
-        reader.u32();
+      case 0x0c: // br label
+      case 0x0d: {
+        // br_if label
+        const label = reader.u32();
+        if (label === depth) insert(at, snippets.syncOut);
         charge();
+        if (opcode === 0x0c) dead = true;
         break;
+      }
       case 0x0e: {
         // br_table
         const count = reader.u32();
-        for (let index = 0; index <= count; index++) reader.u32();
+        let leavesFunction = false;
+        for (let index = 0; index <= count; index++)
+          if (reader.u32() === depth) leavesFunction = true;
+        if (leavesFunction) insert(at, snippets.syncOut);
         charge();
         dead = true;
         break;
       }
       case 0x10: // call
-      case 0x12: // return_call
+      case 0x12: {
+        // return_call
+        const index = reader.u32();
+        insert(at, snippets.syncOut);
+        if (context.remapsFunctions) {
+          events.push({
+            kind: EventKind.ReplaceFunctionIndex,
+            at,
+            end: reader.position,
+            opcode,
+            index,
+          });
+        }
+        if (opcode === 0x10) insert(reader.position, snippets.syncIn);
+        charge();
+        if (opcode === 0x12) dead = true;
+        break;
+      }
       case 0xd2: {
         // ref.func
         const index = reader.u32();
@@ -172,13 +275,14 @@ export function rewriteFunctionBody(
           });
         }
         charge();
-        if (opcode === 0x12) dead = true;
         break;
       }
       case 0x11: // call_indirect type table
       case 0x13: // return_call_indirect
         reader.u32();
         reader.u32();
+        insert(at, snippets.syncOut);
+        if (opcode === 0x11) insert(reader.position, snippets.syncIn);
         charge();
         if (opcode === 0x13) dead = true;
         break;
@@ -211,7 +315,7 @@ export function rewriteFunctionBody(
         break;
       case 0x40: // memory.grow: charged per requested page
         reader.u32();
-        events.push({ kind: EventKind.Insert, at, code: context.chargePagesCall });
+        events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.pages });
         charge();
         break;
       case 0x41:
@@ -245,7 +349,7 @@ export function rewriteFunctionBody(
           // memory.init data memory
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: context.chargeBytesCall });
+          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
         } else if (sub === 9 || sub === 13) {
           // data.drop, elem.drop
           reader.u32();
@@ -253,20 +357,20 @@ export function rewriteFunctionBody(
           // memory.copy
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: context.chargeBytesCall });
+          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
         } else if (sub === 11) {
           // memory.fill
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: context.chargeBytesCall });
+          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
         } else if (sub === 12 || sub === 14) {
           // table.init elem table, table.copy table table
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: context.chargeElementsCall });
+          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.elements });
         } else if (sub === 15 || sub === 17) {
           // table.grow, table.fill
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: context.chargeElementsCall });
+          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.elements });
         } else if (sub === 16) {
           // table.size
           reader.u32();
@@ -303,6 +407,7 @@ function emit(
   codeEnd: number,
   events: RewriteEvent[],
   context: RewriteContext,
+  snippets: FunctionSnippets,
   writer: ByteWriter,
 ): void {
   // Events are recorded in code order; a block's charge precedes an insert at the same position.
@@ -311,9 +416,7 @@ function emit(
     if (event.at > copied) writer.bytes(bytes.subarray(copied, event.at));
     if (event.at > copied) copied = event.at;
     if (event.kind === EventKind.Charge) {
-      if (event.cost > 0) {
-        writer.bytes(context.chargePrefix).signed(BigInt(event.cost)).bytes(context.chargeSuffix);
-      }
+      if (event.cost > 0 || event.checked) snippets.writeCharge(writer, event.cost, event.checked);
     } else if (event.kind === EventKind.Insert) {
       writer.bytes(event.code);
     } else {

@@ -1,7 +1,13 @@
 import { ByteReader } from "../binary/byte-reader.js";
 import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
-import { type Limits, readLimits, readValueType } from "../binary/module-info.js";
+import {
+  type FunctionType,
+  type Limits,
+  readLimits,
+  readTypeSection,
+  readValueType,
+} from "../binary/module-info.js";
 import { readSections, type Section, SectionId } from "../binary/sections.js";
 import { CostModel } from "./cost-model.js";
 import { type RewriteContext, rewriteFunctionBody } from "./function-body-rewriter.js";
@@ -72,6 +78,8 @@ interface ModuleCounts {
   definedFunctions: number;
   definedGlobals: number;
   exportNames: Set<string>;
+  /** Parameter count of each defined function. */
+  parameterCounts: number[];
 }
 
 function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
@@ -82,12 +90,23 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
     definedFunctions: 0,
     definedGlobals: 0,
     exportNames: new Set(),
+    parameterCounts: [],
   };
+  let types: FunctionType[] = [];
   for (const section of sections) {
     const reader = new ByteReader(bytes, section.start, section.end);
-    if (section.id === SectionId.type) counts.types = reader.u32();
-    else if (section.id === SectionId.function) counts.definedFunctions = reader.u32();
-    else if (section.id === SectionId.global) counts.definedGlobals = reader.u32();
+    if (section.id === SectionId.type) {
+      types = readTypeSection(reader);
+      counts.types = types.length;
+    } else if (section.id === SectionId.function) {
+      counts.definedFunctions = reader.u32();
+      for (let index = 0; index < counts.definedFunctions; index++) {
+        const type = types[reader.u32()];
+        if (!type)
+          throw new InvalidModuleError("function type index out of range", reader.position);
+        counts.parameterCounts.push(type.params.length);
+      }
+    } else if (section.id === SectionId.global) counts.definedGlobals = reader.u32();
     else if (section.id === SectionId.import) {
       const count = reader.u32();
       for (let index = 0; index < count; index++) {
@@ -215,9 +234,8 @@ function rewriteElementSection(
   }
 }
 
-function chargeCode(gasGlobal: number, gasOut: number): { prefix: Uint8Array; suffix: Uint8Array } {
-  const prefix = new ByteWriter(8).u8(0x23).u32(gasGlobal).u8(0x42).toBytes();
-  const suffix = new ByteWriter(24)
+function chargeSuffix(gasGlobal: number, gasOut: number): Uint8Array {
+  return new ByteWriter(24)
     .u8(0x7d) // i64.sub
     .u8(0x24)
     .u32(gasGlobal) // global.set
@@ -232,12 +250,11 @@ function chargeCode(gasGlobal: number, gasOut: number): { prefix: Uint8Array; su
     .u32(gasOut) // call $gas_out
     .u8(0x0b) // end
     .toBytes();
-  return { prefix, suffix };
 }
 
 /** Body of a helper `(param i32) (result i32)` that charges `cost(n)` and returns n. */
 function dynamicChargeBody(gasGlobal: number, gasOut: number, scale: Uint8Array): Uint8Array {
-  const { suffix } = chargeCode(gasGlobal, gasOut);
+  const suffix = chargeSuffix(gasGlobal, gasOut);
   return new ByteWriter(48)
     .u8(0x00) // no locals
     .u8(0x23)
@@ -292,16 +309,14 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
   const chargePages = firstHelper + 3;
   const gasGlobal = counts.importedGlobals + counts.definedGlobals;
 
-  const { prefix, suffix } = chargeCode(gasGlobal, gasOut);
-  const callOf = (index: number) => new ByteWriter(6).u8(0x10).u32(index).toBytes();
   const context: RewriteContext = {
     remapFunction,
     remapsFunctions: shift > 0,
-    chargePrefix: prefix,
-    chargeSuffix: suffix,
-    chargeBytesCall: callOf(chargeBytes),
-    chargeElementsCall: callOf(chargeElements),
-    chargePagesCall: callOf(chargePages),
+    gasGlobal,
+    gasOut,
+    chargeBytes,
+    chargeElements,
+    chargePages,
   };
 
   const replaced = new Map<number, Uint8Array>();
@@ -404,7 +419,10 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
           const start = reader.position;
           reader.skip(size);
           body.length = 0;
-          rewriteFunctionBody(bytes, start, start + size, context, body);
+          const parameters = counts.parameterCounts[index];
+          if (parameters === undefined)
+            throw new InvalidModuleError("code entry without a function");
+          rewriteFunctionBody(bytes, start, start + size, parameters, context, body);
           out.u32(body.length).bytes(body.toBytes());
         }
         appendHelperBodies(out);

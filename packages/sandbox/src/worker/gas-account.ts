@@ -43,8 +43,15 @@ export class GasAccount {
     return BigInt(value);
   };
 
-  /** Gas spent, given the counter's value after the run. */
+  /**
+   * Gas spent, given the counter's value after the run. Straight-line code between checks may
+   * leave the counter below zero at the end: a total above the budget marks the run exhausted.
+   */
   used(counter: bigint): number {
-    return this.exhausted ? this.budget : this.granted - Number(counter);
+    if (this.exhausted) return this.budget;
+    const used = this.granted - Number(counter);
+    if (used <= this.budget) return used;
+    this.exhausted = true;
+    return this.budget;
   }
 }

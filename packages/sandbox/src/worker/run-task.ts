@@ -170,6 +170,15 @@ async function execute(
     return stderr ? { ...outcome, stderr } : outcome;
   };
 
+  const exhausted = () =>
+    withStreams(
+      failure(
+        "gas_exhausted",
+        `the module used its whole gas budget (max_gas ${account.budget})`,
+        account.budget,
+      ),
+    );
+
   try {
     instance = await WebAssembly.instantiate(module, imports);
     const memory = Object.values(instance.exports).find(
@@ -178,57 +187,52 @@ async function execute(
     if (memory) wasi.bindMemory(memory);
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
     if (abi === "wasi") {
+      let exitCode = 0;
       try {
         exported();
       } catch (error) {
         if (!(error instanceof ProcessExit)) throw error;
-        if (error.code !== 0) {
-          const output = parseStdout(wasi.stdout());
-          return withStreams({
-            success: false,
-            error: { code: "exit", message: `the module exited with code ${error.code}` },
-            gasUsed: gasUsed(),
-            ...(output !== null ? { output } : {}),
-          });
-        }
+        exitCode = error.code;
       }
+      const gas = gasUsed();
+      if (account.exhausted) return exhausted();
       if (wasi.stdoutOverflowed) throw new OutputTooLargeError("stdout overflowed");
-      return withStreams({ success: true, output: parseStdout(wasi.stdout()), gasUsed: gasUsed() });
+      const output = parseStdout(wasi.stdout());
+      if (exitCode !== 0) {
+        return withStreams({
+          success: false,
+          error: { code: "exit", message: `the module exited with code ${exitCode}` },
+          gasUsed: gas,
+          ...(output !== null ? { output } : {}),
+        });
+      }
+      return withStreams({ success: true, output, gasUsed: gas });
     }
     const output = callNumericEntry(entry, exported, message.inputs);
+    const gas = gasUsed();
+    if (account.exhausted) return exhausted();
     const size = jsonSize(output);
     if (size > message.limits.maxOutputBytes) {
       return failure(
         "output_too_large",
         `output is ${size} bytes; the limit is ${message.limits.maxOutputBytes}`,
-        gasUsed(),
+        gas,
       );
     }
-    return { success: true, output, gasUsed: gasUsed() };
+    return { success: true, output, gasUsed: gas };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    if (account.exhausted) {
-      return withStreams(
-        failure(
-          "gas_exhausted",
-          `the module used its whole gas budget (max_gas ${account.budget})`,
-          account.budget,
-        ),
-      );
-    }
+    const gas = gasUsed();
+    if (account.exhausted) return exhausted();
     if (error instanceof OutputTooLargeError || wasi.stdoutOverflowed) {
       return withStreams(
-        failure(
-          "output_too_large",
-          `stdout is over ${message.limits.maxOutputBytes} bytes`,
-          gasUsed(),
-        ),
+        failure("output_too_large", `stdout is over ${message.limits.maxOutputBytes} bytes`, gas),
       );
     }
     if (error instanceof InvalidInputError || error instanceof TypeError)
       return failure("invalid_input", text);
     if (error instanceof WebAssembly.LinkError) return failure("invalid_module", text);
     if (error instanceof InvalidModuleError) return failure("invalid_module", text);
-    return withStreams(failure("trap", text, gasUsed()));
+    return withStreams(failure("trap", text, gas));
   }
 }
