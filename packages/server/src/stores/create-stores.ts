@@ -84,22 +84,30 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
     probe: () => redis.ping(),
     probeTimeoutMs: timeoutMs,
   });
-  redis.on("close", () =>
-    availability.markUnavailable(lastError ?? new Error("connection closed")),
-  );
+  // A lost connection makes commands fail at once anyway; marking it here also turns health
+  // `degraded` while no request is coming in.
+  const onClose = () => availability.markUnavailable(lastError ?? new Error("connection closed"));
+  redis.on("close", onClose);
 
   const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
+  let settle: { ready(): void; failed(error: Error): void } | undefined;
   try {
     await withTimeBound(
       new Promise<void>((resolve, reject) => {
-        if (redis.status === "ready") return resolve();
-        redis.once("ready", resolve);
-        redis.once("error", reject);
+        settle = { ready: () => resolve(), failed: reject };
+        if (redis.status === "ready") resolve();
+        redis.once("ready", settle.ready);
+        redis.once("error", settle.failed);
       }),
       connectTimeoutMs,
     );
   } catch (error) {
     availability.markUnavailable(lastError ?? error);
+  } finally {
+    if (settle) {
+      redis.off("ready", settle.ready);
+      redis.off("error", settle.failed);
+    }
   }
 
   const metrics = options.metrics ?? noopMetrics;
@@ -123,7 +131,7 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
     degradedReasons: () => (availability.reason === undefined ? [] : [availability.reason]),
     close: async () => {
       availability.close();
-      redis.removeAllListeners("close");
+      redis.off("close", onClose);
       if (redis.status === "end") return;
       if (redis.status !== "ready") return redis.disconnect();
       const ended = new Promise((resolve) => redis.once("end", resolve));
