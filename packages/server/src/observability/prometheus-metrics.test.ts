@@ -14,7 +14,7 @@ async function sample(
   if (!metric) return undefined;
   const value = metric.values.find(
     (entry) =>
-      (metricName === undefined || entry.metricName === metricName) &&
+      (metricName === undefined || (entry as { metricName?: string }).metricName === metricName) &&
       Object.entries(labels).every(([key, expected]) => String(entry.labels[key]) === expected),
   );
   return value?.value;

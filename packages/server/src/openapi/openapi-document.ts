@@ -1,3 +1,4 @@
+import { modulePaths } from "./module-paths.js";
 import {
   COMPONENT_SCHEMA_PREFIX,
   type JsonSchemaObject,
@@ -141,7 +142,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           operationId: "streamExecutionEvents",
           summary: "Stream execution events (Server-Sent Events)",
           description:
-            "Events of the caller's own executions (admins see all). Each message's `data` is one `ExecutionEvent` as JSON and its `id` resumes the stream through `Last-Event-ID`. With `request_id` the stream ends after that execution's terminal event (`execution_complete` or `execution_error`).",
+            "Events of the caller's own executions (admins see all). Each message's `data` is one `ExecutionEvent` as JSON and its `id` resumes the stream through `Last-Event-ID`; when events after that id are no longer retained, an `events_lost` message (`EventsLostNotice`) says so first. With `request_id` the stream ends after that execution's terminal event (`execution_complete` or `execution_error`).",
           tags: ["execution"],
           security: [{ devHeaders: [] }],
           parameters: [
@@ -176,13 +177,16 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
                     type: "string",
                     description: "Server-Sent Events; `data` of each message: ExecutionEvent.",
                   },
-                  "x-event-data-schema": reference("ExecutionEvent"),
+                  "x-event-data-schema": {
+                    anyOf: [reference("ExecutionEvent"), reference("EventsLostNotice")],
+                  },
                 },
               },
             },
-            "400": problem("An identity header is malformed."),
+            "400": problem("`Last-Event-ID`, `request_id` or an identity header is malformed."),
             "401": responseReference("Unauthenticated"),
             "500": responseReference("InternalError"),
+            "503": problem("The event bus cannot be read (e.g. Redis is unavailable)."),
           },
         },
       },
@@ -227,6 +231,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           },
         },
       },
+      ...modulePaths(),
       "/openapi.json": {
         get: {
           operationId: "getOpenApiDocument",

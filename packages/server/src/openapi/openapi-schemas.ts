@@ -1,4 +1,5 @@
 import {
+  eventsLostNoticeSchema,
   executeRequestSchema,
   executeResponseSchema,
   executionEventSchema,
@@ -7,6 +8,12 @@ import {
   problemSchema,
 } from "@wasm-relay/core";
 import { z } from "zod";
+import {
+  glyphPublicationSchema,
+  glyphPublishedSchema,
+  glyphRecordSchema,
+  moduleUploadedSchema,
+} from "./module-schemas.js";
 
 /** A JSON Schema (2020-12) object as it appears under `components.schemas`. */
 export type JsonSchemaObject = Record<string, unknown>;
@@ -41,7 +48,11 @@ function generate(
  */
 export function openApiComponentSchemas(): Record<string, JsonSchemaObject> {
   const inputs = generate(
-    { ExecuteRequest: executeRequestSchema, JsonValue: jsonValueSchema },
+    {
+      ExecuteRequest: executeRequestSchema,
+      GlyphPublication: glyphPublicationSchema,
+      JsonValue: jsonValueSchema,
+    },
     "input",
   );
   const outputs = generate(
@@ -50,7 +61,11 @@ export function openApiComponentSchemas(): Record<string, JsonSchemaObject> {
       Problem: problemSchema,
       Health: healthSchema,
       ExecutionEvent: executionEventSchema,
+      EventsLostNotice: eventsLostNoticeSchema,
       JsonValue: jsonValueSchema,
+      ModuleUploaded: moduleUploadedSchema,
+      GlyphPublished: glyphPublishedSchema,
+      GlyphRecord: glyphRecordSchema,
     },
     "output",
   );

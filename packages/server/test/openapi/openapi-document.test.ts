@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { Authorizer } from "@wasm-relay/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +74,12 @@ describe("the OpenAPI document", () => {
         "/intent/execute-wasm/health",
         "/metrics",
         "/openapi.json",
+        "/modules",
+        "/modules/{cid}",
+        "/glyphs/{name}/{tag}",
+        "/glyphs/{scope}/{name}/{tag}",
+        "/glyphs/{name}",
+        "/glyphs/{scope}/{name}",
       ].sort(),
     );
     expect(Object.keys(paths["/intent/execute-wasm"]!.post!.responses).sort()).toEqual(
@@ -132,14 +139,14 @@ describe("real responses conform to the document", () => {
     const answer = await execute({ cid: "glyph://calculator@quantum", inputs: [4, 4] }, user);
     const requestId = (answer.body as { request_id: string }).request_id;
     const streamed = conformance.fetch(relay.url, "/intent/execute-wasm/events", {
-      url: `/intent/execute-wasm/events?request_id=${requestId}&last_event_id=0`,
+      url: `/intent/execute-wasm/events?request_id=${requestId}`,
       headers: user,
     });
     const events = await Promise.race([
       streamed,
       new Promise<undefined>((resolve) => setTimeout(resolve, 3000)),
     ]);
-    // Resuming from the start replays the finished execution's events and ends after the terminal one.
+    // A late subscriber to one request id gets its latest run's retained events, up to the terminal one.
     expect(events?.status).toBe(200);
     expect(String(events?.body)).toContain("execution_complete");
     expect(conformance.seen.has("GET /intent/execute-wasm/events 200")).toBe(true);
@@ -149,6 +156,100 @@ describe("real responses conform to the document", () => {
     expect((await conformance.fetch(relay.url, "/intent/execute-wasm/health")).status).toBe(200);
     expect((await conformance.fetch(relay.url, "/metrics")).status).toBe(200);
     expect((await conformance.fetch(relay.url, "/intent/execute-wasm/events")).status).toBe(401);
+  });
+
+  it("module upload and download, glyph publish and lookup", async () => {
+    const bytes = await readFile(
+      new URL("../../../../examples/modules/dist/calculator.wasm", import.meta.url),
+    );
+    const owner = newUser();
+    const upload = (body: BodyInit, contentType: string, headers = owner) =>
+      conformance.fetch(relay.url, "/modules", {
+        method: "POST",
+        headers: { "Content-Type": contentType, ...headers },
+        body,
+      });
+    const stored = await upload(bytes, "application/wasm");
+    expect([200, 201]).toContain(stored.status);
+    const cid = (stored.body as { cid: string }).cid;
+    expect((await upload(bytes, "application/wasm")).status).toBe(200);
+    expect((await upload(new Uint8Array([1, 2, 3, 4]), "application/wasm")).status).toBe(422);
+    expect((await upload(bytes, "text/plain")).status).toBe(415);
+    expect((await upload(bytes, "application/wasm", {} as Record<string, string>)).status).toBe(
+      401,
+    );
+    const download = await conformance.fetch(relay.url, "/modules/{cid}", {
+      url: `/modules/${cid}`,
+    });
+    expect(download.status).toBe(200);
+    expect(
+      (await conformance.fetch(relay.url, "/modules/{cid}", { url: "/modules/not-a-cid" })).status,
+    ).toBe(400);
+
+    const name = `openapi-${Date.now()}`;
+    const publish = (path: string, url: string, body: unknown, headers = owner) =>
+      conformance.fetch(relay.url, path, {
+        url,
+        method: "PUT",
+        headers: { "Content-Type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    expect((await publish("/glyphs/{name}/{tag}", `/glyphs/${name}/v1`, { cid })).status).toBe(201);
+    expect((await publish("/glyphs/{name}/{tag}", `/glyphs/${name}/v2`, { cid })).status).toBe(200);
+    expect(
+      (await publish("/glyphs/{name}/{tag}", `/glyphs/${name}/v3`, { cid }, newUser())).status,
+    ).toBe(403);
+    expect((await publish("/glyphs/{name}/{tag}", `/glyphs/${name}/v4`, { cid: 7 })).status).toBe(
+      400,
+    );
+    expect(
+      (await publish("/glyphs/{scope}/{name}/{tag}", `/glyphs/@openapi/${name}/v1`, { cid }))
+        .status,
+    ).toBe(201);
+    const record = await conformance.fetch(relay.url, "/glyphs/{name}", { url: `/glyphs/${name}` });
+    expect(record.body).toMatchObject({
+      name,
+      tags: { v1: expect.any(String), v2: expect.any(String) },
+    });
+    expect(
+      (
+        await conformance.fetch(relay.url, "/glyphs/{scope}/{name}", {
+          url: `/glyphs/@openapi/${name}`,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await conformance.fetch(relay.url, "/glyphs/{name}", {
+          url: "/glyphs/nobody-published-this",
+        })
+      ).status,
+    ).toBe(404);
+    // The uploaded module runs under its glyph name.
+    const ran = await execute({ cid: `glyph://${name}@v1`, inputs: [20, 22] }, newUser());
+    expect(ran.body).toMatchObject({ success: true, output: 42 });
+  });
+
+  it("every documented operation is served (no 404 or 405 from the router)", async () => {
+    const paths = served.paths as Record<string, Record<string, unknown>>;
+    for (const [template, operations] of Object.entries(paths)) {
+      const url = template.replace("{scope}", "@probe").replace(/\{[^}]+\}/g, "probe");
+      for (const method of Object.keys(operations)) {
+        const response = await fetch(`${relay.url}${url}`, {
+          method: method.toUpperCase(),
+          headers: { "Content-Type": "application/json" },
+          ...(method === "get" ? {} : { body: "{}" }),
+          signal: AbortSignal.timeout(2000),
+        }).catch(() => undefined);
+        if (!response) continue; // an event stream that stays open is served
+        const body = response.headers.get("content-type")?.includes("json")
+          ? ((await response.json()) as { type?: string })
+          : (await response.body?.cancel(), {});
+        expect(body.type ?? "", `${method} ${url}`).not.toMatch(
+          /\/(not-found|method-not-allowed)$/,
+        );
+      }
+    }
   });
 
   it("the checker itself refuses a body that does not conform", () => {
