@@ -176,7 +176,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     }
 
     // The replay the client asked for may exceed the live buffer bound until it drained once.
-    const replay = replayLatest ? latestExecution(early) : early;
+    const replay = replayLatest ? latestExecution(early) : early.slice();
     early.length = 0;
     for (const item of replay) {
       allowance += Buffer.byteLength(JSON.stringify(item.event)) + item.id.length + 16;

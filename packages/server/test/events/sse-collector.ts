@@ -8,6 +8,8 @@ export interface SseCollector {
   messages: SseMessage[];
   /** `retry:` hints received. */
   retries: number[];
+  /** The raw text received (comments included). */
+  readonly text: string;
   /** Resolves when the server ended the stream (or the connection broke). */
   ended: Promise<void>;
   /** Whether the stream has ended. */
@@ -31,6 +33,7 @@ export async function collectSse(
   const messages: SseMessage[] = [];
   const retries: number[] = [];
   let done = false;
+  let text = "";
   const decoder = createSseDecoder(
     (message) => messages.push(message),
     (milliseconds) => retries.push(milliseconds),
@@ -42,6 +45,7 @@ export async function collectSse(
       for (;;) {
         const { value, done: finished } = await reader.read();
         if (finished) return;
+        text += value;
         decoder.feed(value);
       }
     } catch {
@@ -57,6 +61,9 @@ export async function collectSse(
     ended,
     get done() {
       return done;
+    },
+    get text() {
+      return text;
     },
     abort: () => controller.abort(),
     async until(condition, timeoutMs = 10_000) {
