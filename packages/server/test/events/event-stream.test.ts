@@ -229,7 +229,6 @@ describe("GET /intent/execute-wasm/events", () => {
       closed = true;
     });
     socket.on("error", () => {});
-    socket.setRecvBufferSize?.(4096);
     await new Promise((resolve) => socket.once("connect", resolve));
     socket.write(
       `GET /intent/execute-wasm/events HTTP/1.1\r\nHost: x\r\nuser_id: ${user}\r\naccept: text/event-stream\r\n\r\n`,
