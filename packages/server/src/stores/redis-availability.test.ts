@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { createRedisAvailability } from "./redis-availability.js";
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+describe("createRedisAvailability", () => {
+  it("is unavailable with the reason after a failure, and available again after the first successful probe", async () => {
+    let answering = false;
+    let probes = 0;
+    const availability = createRedisAvailability({
+      probe: async () => {
+        probes += 1;
+        if (!answering) throw new Error("connect ECONNREFUSED 127.0.0.1:1");
+      },
+      probeIntervalMs: 10,
+    });
+    expect(availability.available).toBe(true);
+    expect(availability.reason).toBeUndefined();
+    availability.markUnavailable(new Error("Connection is closed."));
+    expect(availability.available).toBe(false);
+    expect(availability.reason).toBe("redis unreachable: Connection is closed.");
+    await sleep(60);
+    expect(availability.available).toBe(false);
+    expect(availability.reason).toBe("redis unreachable: connect ECONNREFUSED 127.0.0.1:1");
+    expect(probes).toBeGreaterThan(1);
+    answering = true;
+    await sleep(40);
+    expect(availability.available).toBe(true);
+    const probesWhenBack = probes;
+    await sleep(40);
+    expect(probes).toBe(probesWhenBack);
+    availability.close();
+  });
+
+  it("treats a probe that hangs past its timeout as a failure", async () => {
+    const availability = createRedisAvailability({
+      probe: () => new Promise(() => {}),
+      probeIntervalMs: 5,
+      probeTimeoutMs: 20,
+    });
+    availability.markUnavailable(new AggregateError([new Error("connect ETIMEDOUT")], ""));
+    expect(availability.reason).toBe("redis unreachable: connect ETIMEDOUT");
+    await sleep(60);
+    expect(availability.reason).toBe("redis unreachable: no answer within 20 ms");
+    availability.close();
+  });
+});
