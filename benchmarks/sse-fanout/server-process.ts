@@ -1,9 +1,13 @@
 // The relay under test, in a process of its own so that its memory is measured alone.
-// Started by sse-fanout-benchmark.ts with `--expose-gc`; environment variables configure it.
+// Started by sse-fanout-benchmark.ts; environment variables configure it.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { startRelayServer } from "../../packages/server/src/relay-server.js";
 
 const relay = await startRelayServer({ env: { ...process.env }, port: 0 });
-const collectGarbage = (globalThis as { gc?: () => void }).gc;
+// `--expose-gc` on the command line would reach the sandbox's worker threads, which refuse it.
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 process.on("message", async (message: { type: string }) => {
   if (message.type === "memory") {

@@ -25,7 +25,6 @@ interface Memory {
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(serverEntry, [], {
     env: { ...process.env, ...env },
-    execArgv: ["--expose-gc"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return new Promise((resolve, reject) => {

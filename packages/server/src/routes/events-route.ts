@@ -41,6 +41,8 @@ const LONGEST_ID = 200;
 interface Scoped {
   id: string;
   event: ExecutionEvent;
+  /** The bus message it came from: its wire form is encoded once for every subscriber. */
+  message: BusMessage;
 }
 
 /**
@@ -73,6 +75,16 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       }, heartbeatMs);
       heartbeatTimer.unref();
     }
+  };
+  // The bus hands the same message object to every subscriber: encode it once, not per client.
+  const encoded = new WeakMap<BusMessage, string>();
+  const wireForm = ({ id, event, message }: Scoped) => {
+    let chunk = encoded.get(message);
+    if (chunk === undefined) {
+      chunk = encodeSseMessage({ id, data: JSON.stringify(event) });
+      encoded.set(message, chunk);
+    }
+    return chunk;
   };
   const stopHeartbeat = (beat: () => void) => {
     heartbeats.delete(beat);
@@ -119,9 +131,9 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
         finish();
       }
     };
-    const sendEvent = ({ id, event }: Scoped) => {
-      send(encodeSseMessage({ id, data: JSON.stringify(event) }));
-      if (requestId !== undefined && TERMINAL_EXECUTION_EVENTS.has(event.type)) finish();
+    const sendEvent = (item: Scoped) => {
+      send(wireForm(item));
+      if (requestId !== undefined && TERMINAL_EXECUTION_EVENTS.has(item.event.type)) finish();
     };
     response.on("close", finish);
 
@@ -132,8 +144,8 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
           if (finished) return;
           const event = eventInScope(message, scope);
           if (!event) return;
-          if (live) sendEvent({ id: message.id, event });
-          else early.push({ id: message.id, event });
+          if (live) sendEvent({ id: message.id, event, message });
+          else early.push({ id: message.id, event, message });
         },
         { afterId, fromStart: replayLatest },
       );
@@ -179,7 +191,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     const replay = replayLatest ? latestExecution(early) : early.slice();
     early.length = 0;
     for (const item of replay) {
-      allowance += Buffer.byteLength(JSON.stringify(item.event)) + item.id.length + 16;
+      allowance += Buffer.byteLength(wireForm(item));
     }
     for (const item of replay) {
       if (finished) break;
