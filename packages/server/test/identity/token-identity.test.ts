@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { get, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSseDecoder } from "@wasm-relay/core/sse";
@@ -163,34 +164,32 @@ describe.each([apiKeyScheme, jwtScheme])("with RELAY_AUTH=$name", (scheme) => {
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="wasm-relay"');
       expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(await response.json()).toMatchObject({
+        status: 401,
+        title: "Authentication required",
+      });
     }
   });
 
   async function openEvents(token: string, forgedUser: string) {
-    const controller = new AbortController();
-    const response = await fetch(`${relay.url}/intent/execute-wasm/events`, {
-      headers: { Authorization: `Bearer ${token}`, user_id: forgedUser },
-      signal: controller.signal,
-    });
-    expect(response.status).toBe(200);
+    // node:http rather than fetch: destroying the request closes the socket at once, so the
+    // server sees the subscriber leave (an aborted fetch may keep its socket until keep-alive ends).
     const events: { request_id?: string; type?: string }[] = [];
     const waiters = new Set<() => void>();
     const decoder = createSseDecoder((message) => {
       events.push(JSON.parse(message.data));
       for (const wake of waiters) wake();
     });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    void (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          decoder.feed(value);
-        }
-      } catch {
-        // aborted at the end of the test
-      }
-    })();
+    const request = get(`${relay.url}/intent/execute-wasm/events`, {
+      headers: { Authorization: `Bearer ${token}`, user_id: forgedUser },
+    });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      request.once("response", resolve).once("error", reject);
+    });
+    expect(response.statusCode).toBe(200);
+    response.setEncoding("utf8");
+    response.on("data", (chunk: string) => decoder.feed(chunk));
+    response.on("error", () => undefined);
     return {
       requestIds: () => [...new Set(events.map((event) => event.request_id))],
       until: (requestId: string) =>
@@ -209,7 +208,7 @@ describe.each([apiKeyScheme, jwtScheme])("with RELAY_AUTH=$name", (scheme) => {
           waiters.add(check);
           check();
         }),
-      close: () => controller.abort(),
+      close: () => request.destroy(),
     };
   }
 });
