@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const as = (user: string) => ({ user_id: user });
 
-function upload(bytes: Uint8Array, user = "alice", contentType = "application/wasm") {
+function upload(bytes: Uint8Array<ArrayBuffer>, user = "alice", contentType = "application/wasm") {
   return fetch(`${relay.url}/modules`, {
     method: "POST",
     headers: { ...as(user), "Content-Type": contentType },

@@ -18,7 +18,11 @@ const OPCODES = { add: 0x6a, sub: 0x6b, mul: 0x6c } as const;
  * optionally padded with a custom section of `padding` bytes (to make files over 256 KiB).
  * `salt` changes the custom section's content, and so the CID, without changing behaviour.
  */
-export function numericModule(operation: keyof typeof OPCODES, padding = 0, salt = 0): Uint8Array {
+export function numericModule(
+  operation: keyof typeof OPCODES,
+  padding = 0,
+  salt = 0,
+): Uint8Array<ArrayBuffer> {
   const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types = [0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f];
   const functions = [0x03, 0x02, 0x01, 0x00];
