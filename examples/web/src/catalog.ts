@@ -15,6 +15,8 @@ export interface CatalogModule {
   title: string;
   description: string;
   entries: CatalogEntry[];
+  /** Gas budget asked for (metered instructions), when the server default does not suit. */
+  maxGas?: number;
 }
 
 /** The bundled modules the page offers, from `examples/modules/src`. */
@@ -44,5 +46,7 @@ export const CATALOG: readonly CatalogModule[] = [
     title: "Spin",
     description: "Loops forever, to show the time limit stopping it.",
     entries: [{ name: "main", label: "loop forever", defaultInputs: "" }],
+    // A budget large enough that the time limit, not the gas, stops it.
+    maxGas: 1_000_000_000,
   },
 ];

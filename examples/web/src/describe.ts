@@ -71,7 +71,7 @@ export function describeEvent(event: ExecutionEvent): string {
     case "execution_progress":
       return `progress ${Math.round(event.progress)} %`;
     case "execution_complete":
-      return `complete: ${event.success ? "success" : `failed (${event.error?.code ?? "error"})`} in ${event.duration} ms`;
+      return `complete: ${event.success ? "success" : `failed (${event.error?.code ?? "error"})`} in ${Math.round(event.duration * 10) / 10} ms`;
     case "execution_error":
       return `error: ${event.error.message}`;
   }

@@ -79,7 +79,12 @@ async function run(): Promise<void> {
   showResult("running", `Running ${module.title} · ${entrySelect.value}(${inputs.join(", ")})…`);
   try {
     const result = await client.execute(
-      { cid: module.reference, entry: entrySelect.value, inputs, policy: { max_time: maxTime } },
+      {
+        cid: module.reference,
+        entry: entrySelect.value,
+        inputs,
+        policy: { max_time: maxTime, ...(module.maxGas ? { max_gas: module.maxGas } : {}) },
+      },
       { onEvent: logEvent },
     );
     showResult(result.success ? "success" : "failure", describeResult(result));

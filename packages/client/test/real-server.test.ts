@@ -105,7 +105,11 @@ describe("against the real server", () => {
 
   it("returns a module's failure as a value", async () => {
     const client = createClient({ baseUrl: relay.url, headers: identity() });
-    const spun = await client.execute({ cid: "glyph://spin@quantum", policy: { max_time: 100 } });
+    // Enough gas that the time limit, not the gas budget, stops the endless loop.
+    const spun = await client.execute({
+      cid: "glyph://spin@quantum",
+      policy: { max_time: 100, max_gas: 1_000_000_000 },
+    });
     expect(spun.success).toBe(false);
     if (!spun.success) expect(spun.error.code).toBe("timeout");
     const trapped = await client.execute({

@@ -141,6 +141,31 @@ describe("glyphs", () => {
   });
 });
 
+describe("default headers", () => {
+  it("go with every call, with or without per-call headers", async () => {
+    const seen: Array<string | null> = [];
+    const record = ({ request }: { request: Request }) => {
+      seen.push(request.headers.get("user_id"));
+      return HttpResponse.json({ name: "n", tags: {}, status: "healthy", cid: CID, size: 8 });
+    };
+    server.use(
+      http.get(`${BASE_URL}/glyphs/:name`, record),
+      http.put(`${BASE_URL}/glyphs/:name/:tag`, record),
+      http.get(`${BASE_URL}/intent/execute-wasm/health`, record),
+      http.post(`${BASE_URL}/modules`, record),
+      http.get(`${BASE_URL}/modules/:cid`, record),
+    );
+    const withIdentity = createClient({ baseUrl: BASE_URL, headers: { user_id: "ada" } });
+    await withIdentity.glyphs.list("n");
+    await withIdentity.glyphs.publish({ name: "n", tag: "t", cid: CID });
+    await withIdentity.health();
+    await withIdentity.modules.upload(WASM);
+    await withIdentity.modules.get(CID);
+    await withIdentity.glyphs.list("n", { headers: { "x-extra": "1" } });
+    expect(seen).toEqual(["ada", "ada", "ada", "ada", "ada", "ada"]);
+  });
+});
+
 describe("health", () => {
   const document = {
     status: "healthy",

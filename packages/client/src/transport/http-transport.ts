@@ -1,4 +1,4 @@
-import type { KyInstance } from "ky";
+import type { KyInstance, Options } from "ky";
 import { errorFromResponse } from "../errors/error-from-response.js";
 import { RelayError } from "../errors/relay-error.js";
 import {
@@ -95,14 +95,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     try {
       let response: Response;
       try {
-        response = await options.http(request.path, {
-          method: request.method,
-          headers: request.headers,
-          searchParams: request.searchParams,
-          json: request.json,
-          body: request.body,
-          signal,
-        });
+        response = await options.http(request.path, kyOptions(request, signal));
       } catch (error) {
         throw fail(error);
       }
@@ -157,6 +150,19 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     request: request as HttpTransport["request"],
     open: (spec) => attempt(spec, undefined) as Promise<Response>,
   };
+}
+
+/**
+ * The ky options of one attempt. Options left undefined are left out: ky's merge would let an
+ * explicit `headers: undefined` drop the client's default headers (identity, credentials).
+ */
+function kyOptions(request: TransportRequest, signal: AbortSignal): Options {
+  const options: Options = { method: request.method, signal };
+  if (request.headers !== undefined) options.headers = request.headers;
+  if (request.searchParams !== undefined) options.searchParams = request.searchParams;
+  if (request.json !== undefined) options.json = request.json;
+  if (request.body !== undefined) options.body = request.body;
+  return options;
 }
 
 function parseLenient(text: string): unknown {
