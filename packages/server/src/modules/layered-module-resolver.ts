@@ -57,6 +57,26 @@ export interface LayeredModuleResolver extends ModuleResolver {
   add(bytes: Uint8Array): Promise<AddedModule>;
 }
 
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Key of a dag-pb root: CIDv0 and its CIDv1 form name the same DAG. */
 const dagKey = (cid: CID) => cid.toV1().toString();
 
@@ -107,11 +127,11 @@ export function createLayeredModuleResolver(
     return { cid: raw, bytes: stored };
   }
 
-  async function fromGateways(reference: string, moduleCid: ModuleCid, signal?: AbortSignal) {
+  async function fromGateways(reference: string, moduleCid: ModuleCid) {
     if (!gateways?.enabled) throw new ModuleNotFoundError(reference);
     let bytes: Uint8Array;
     try {
-      bytes = await gateways.fetchModule(moduleCid, signal);
+      bytes = await gateways.fetchModule(moduleCid);
     } catch (error) {
       if (error instanceof GatewayFetchError) {
         if (error.sawUnverifiedBytes) throw new ModuleVerificationError(reference, error.message);
@@ -131,11 +151,11 @@ export function createLayeredModuleResolver(
     return { cid: added.cid, bytes };
   }
 
-  async function resolveCid(reference: string, signal?: AbortSignal): Promise<ResolvedModule> {
+  async function resolveCid(reference: string): Promise<ResolvedModule> {
     const moduleCid = classifyModuleCid(reference);
     if (moduleCid.kind === "raw") {
       const raw = moduleCid.cid.toV1().toString();
-      return (await local(raw)) ?? (await fromGateways(reference, moduleCid, signal));
+      return (await local(raw)) ?? (await fromGateways(reference, moduleCid));
     }
     const key = dagKey(moduleCid.cid);
     const raw = dagRoots.get(key) ?? (await store.resolveAlias(key));
@@ -144,7 +164,7 @@ export function createLayeredModuleResolver(
       dagRoots.set(key, found.cid);
       return found;
     }
-    return fromGateways(reference, moduleCid, signal);
+    return fromGateways(reference, moduleCid);
   }
 
   return {
@@ -162,11 +182,14 @@ export function createLayeredModuleResolver(
       } else {
         cid = reference;
       }
-      const pending = inFlight.get(cid);
-      if (pending) return pending;
-      const resolution = resolveCid(cid, resolveOptions.signal).finally(() => inFlight.delete(cid));
-      inFlight.set(cid, resolution);
-      return resolution;
+      // One resolution per CID at a time, shared by every caller; a caller's signal ends only
+      // its own wait (gateway fetches are bounded by their own time limit).
+      let resolution = inFlight.get(cid);
+      if (!resolution) {
+        resolution = resolveCid(cid).finally(() => inFlight.delete(cid));
+        inFlight.set(cid, resolution);
+      }
+      return untilAborted(resolution, resolveOptions.signal);
     },
   };
 }

@@ -1,0 +1,102 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createInMemoryMetrics,
+  createMemoryGlyphRegistry,
+  createMemoryModuleStore,
+  ModuleNotFoundError,
+} from "@wasm-relay/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { createFilesystemModuleStore } from "../../src/modules/filesystem-module-store.js";
+import { createLayeredModuleResolver } from "../../src/modules/layered-module-resolver.js";
+import { ModuleCache } from "../../src/modules/module-cache.js";
+import { numericModule } from "./wasm-fixtures.js";
+
+const directory = await mkdtemp(join(tmpdir(), "relay-layers-"));
+afterAll(() => rm(directory, { recursive: true, force: true }));
+
+describe("layered module resolver", () => {
+  it("looks glyph names up on every request, so a moved tag takes effect at once", async () => {
+    const registry = createMemoryGlyphRegistry();
+    const resolver = createLayeredModuleResolver({ store: createMemoryModuleStore(), registry });
+    const adder = await resolver.add(numericModule("add", 0, 51));
+    const multiplier = await resolver.add(numericModule("mul", 0, 52));
+    await registry.publish({ name: "calc", tag: "latest", cid: adder.cid, userId: "alice" });
+    expect((await resolver.resolve("glyph://calc@latest")).cid).toBe(adder.cid);
+    await registry.publish({ name: "calc", tag: "latest", cid: multiplier.cid, userId: "alice" });
+    expect((await resolver.resolve("glyph://calc@latest")).cid).toBe(multiplier.cid);
+    await expect(resolver.resolve("glyph://calc@missing")).rejects.toBeInstanceOf(
+      ModuleNotFoundError,
+    );
+  });
+
+  it("resolves a module by its raw CID, its CIDv0 and the CIDv1 form of that CIDv0", async () => {
+    const resolver = createLayeredModuleResolver({
+      store: createMemoryModuleStore(),
+      registry: createMemoryGlyphRegistry(),
+    });
+    const added = await resolver.add(numericModule("add", 300 * 1024, 53));
+    const classic = added.aliases[0]!;
+    expect(classic).toMatch(/^Qm/);
+    const { CID } = await import("multiformats/cid");
+    const classicAsV1 = CID.parse(classic).toV1().toString();
+    for (const reference of [added.cid, classic, classicAsV1]) {
+      expect((await resolver.resolve(reference)).cid).toBe(added.cid);
+    }
+  });
+
+  it("never returns bytes a damaged store file holds", async () => {
+    const metrics = createInMemoryMetrics();
+    const storeDirectory = join(directory, "damaged");
+    const bytes = numericModule("add", 0, 54);
+    const writer = createLayeredModuleResolver({
+      store: await createFilesystemModuleStore({ directory: storeDirectory }),
+      registry: createMemoryGlyphRegistry(),
+    });
+    const { cid } = await writer.add(bytes);
+    const shard = join(storeDirectory, "modules", cid.slice(-2));
+    expect(await readdir(shard)).toEqual([cid]);
+    const damaged = bytes.slice();
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] ?? 0) ^ 0xff;
+    await writeFile(join(shard, cid), damaged);
+    // A fresh resolver (a restarted server) has nothing in memory: it must read the store.
+    const reader = createLayeredModuleResolver({
+      store: await createFilesystemModuleStore({ directory: storeDirectory }),
+      registry: createMemoryGlyphRegistry(),
+      metrics,
+    });
+    await expect(reader.resolve(cid)).rejects.toBeInstanceOf(ModuleNotFoundError);
+    expect(metrics.count("relay.modules.verification_failed")).toBe(1);
+  });
+
+  it("stops a caller's wait when its signal aborts", async () => {
+    const resolver = createLayeredModuleResolver({
+      store: createMemoryModuleStore(),
+      registry: createMemoryGlyphRegistry(),
+    });
+    const { cid } = await resolver.add(numericModule("add", 0, 55));
+    const controller = new AbortController();
+    controller.abort(new Error("shutting down"));
+    await expect(resolver.resolve(cid, { signal: controller.signal })).rejects.toThrow(
+      "shutting down",
+    );
+  });
+});
+
+describe("ModuleCache", () => {
+  it("evicts the least recently used modules to stay within its byte budget", () => {
+    const cache = new ModuleCache(100);
+    cache.set("a", new Uint8Array(40));
+    cache.set("b", new Uint8Array(40));
+    cache.get("a");
+    cache.set("c", new Uint8Array(40));
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")).toBeDefined();
+    expect(cache.get("c")).toBeDefined();
+    expect(cache.bytes).toBe(80);
+    cache.set("huge", new Uint8Array(101));
+    expect(cache.get("huge")).toBeUndefined();
+    expect(cache.bytes).toBe(80);
+  });
+});
