@@ -145,6 +145,8 @@ describe("http authorizer against a decision server on loopback", () => {
         });
         expect(metrics.count(AUTHORIZER_UNAVAILABLE_METRIC, { reason: "timeout" })).toBe(1);
         expect(metrics.count("relay.execute_wasm.permission_denied")).toBe(1);
+        const exposition = await (await fetch(`${relay.url}/metrics`)).text();
+        expect(exposition).toMatch(/^relay_authorizer_unavailable_total\{reason="timeout"\} 1$/m);
       },
     );
   });
