@@ -1,5 +1,6 @@
 export * from "./config/server-config.js";
 export * from "./authorization/index.js";
+export * from "./events/index.js";
 export * from "./http/http-problem.js";
 export * from "./identity/api-key-authenticator.js";
 export * from "./identity/api-key-file.js";

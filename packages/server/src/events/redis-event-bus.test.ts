@@ -148,3 +148,33 @@ describe("Redis event bus", () => {
     await expect(bus.subscribe("t", () => {})).rejects.toThrow(/closed/);
   });
 });
+
+describe("Redis event bus under connection loss", () => {
+  it("reconnects its reading connection and delivers what was published meanwhile, once", async () => {
+    const errors: Error[] = [];
+    const redis = new Redis(REDIS_URL, { commandTimeout: 2_000 });
+    clients.push(redis);
+    const isolated = `${prefix}reconnect:${Date.now()}:`;
+    const bus = createRedisEventBus({ redis, keyPrefix: isolated, onError: (e) => errors.push(e) });
+    buses.push(bus);
+    const topic = "t";
+    const seen: unknown[] = [];
+    const subscription = await bus.subscribe(topic, (message) => seen.push(message.payload));
+    await bus.publish(topic, 0);
+    await until(() => seen.length === 1);
+    // Cut this bus's reading connection (only that one) the way a network failure would.
+    const list = (await redis.client("LIST")) as string;
+    const readerLine = list
+      .split("\n")
+      .find((line) => line.includes(` name=relay-event-reader:${isolated} `));
+    const readerId = /^id=(\d+) /.exec(readerLine ?? "")?.[1];
+    expect(readerId).toBeDefined();
+    expect(await redis.client("KILL", "ID", readerId as string)).toBe(1);
+    expect(bus.subscriberCount()).toBe(1);
+    for (let i = 1; i <= 5; i += 1) await bus.publish(topic, i);
+    await until(() => seen.length === 6, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    subscription.unsubscribe();
+  });
+});

@@ -85,6 +85,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: false,
+    // Named so that operators (and tests) can tell it apart in CLIENT LIST.
+    connectionName: `relay-event-reader:${keyPrefix}`.replace(/\s/g, "_"),
   });
   reader.on("error", report);
   let readerId: number | undefined;
