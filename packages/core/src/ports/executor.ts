@@ -70,7 +70,7 @@ export class ExecutorUnavailableError extends Error {
 export interface Executor {
   /**
    * Runs one task.
-   * @throws {@link ExecutorUnavailableError} when it cannot take the work.
+   * @throws ExecutorUnavailableError (exported beside this port) when it cannot take the work.
    */
   execute(task: ExecutionTask, options?: ExecuteOptions): Promise<ExecutionResult>;
 }
