@@ -2,7 +2,7 @@
 // src/assembly/*.ts with AssemblyScript) and a glyphs.json that maps name@tag to the CIDv1 (raw)
 // of the built bytes. Deterministic: same sources and toolchain versions, same CIDs.
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { rawCid } from "@wasm-relay/core";
 import asc from "assemblyscript/asc";
@@ -10,7 +10,8 @@ import createWabt from "wabt";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const sourceDir = join(root, "src");
-const outputDir = join(root, "dist");
+// `node scripts/build.mjs [outputDir]`: dist/ by default; tests rebuild elsewhere to compare CIDs.
+const outputDir = process.argv[2] ? resolve(process.argv[2]) : join(root, "dist");
 
 const wabt = await createWabt();
 await rm(outputDir, { recursive: true, force: true });

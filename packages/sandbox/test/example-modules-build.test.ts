@@ -1,0 +1,33 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const modulesRoot = fileURLToPath(new URL("../../../examples/modules/", import.meta.url));
+// The CID every build of processor@quantum must produce (AssemblyScript 0.28.x, same source).
+const PROCESSOR_CID = "bafkreidods4mith3p7ln3tbwaqnpvb4742hnrc5h5qzdezmazvmjmauepm";
+
+const outputDir = mkdtempSync(join(tmpdir(), "wasm-relay-modules-"));
+afterAll(() => rmSync(outputDir, { recursive: true, force: true }));
+
+describe("example modules build", () => {
+  it("rebuilds processor@quantum from source to the same CID", () => {
+    execFileSync(process.execPath, [join(modulesRoot, "scripts/build.mjs"), outputDir], {
+      stdio: "pipe",
+    });
+    const rebuilt = JSON.parse(readFileSync(join(outputDir, "glyphs.json"), "utf8"));
+    const shipped = JSON.parse(readFileSync(join(modulesRoot, "dist/glyphs.json"), "utf8"));
+    expect(rebuilt["processor@quantum"]).toBe(PROCESSOR_CID);
+    expect(rebuilt).toEqual(shipped);
+    expect(Object.keys(rebuilt)).toEqual(
+      expect.arrayContaining([
+        "calculator@quantum",
+        "calculator@latest",
+        "spin@quantum",
+        "trap@quantum",
+      ]),
+    );
+  });
+});
