@@ -55,6 +55,28 @@ describe("RELAY_AUTH selection", () => {
     );
   });
 
+  it("reads a comma-separated audience list", async () => {
+    const secret = "x".repeat(32);
+    const authenticator = await build({
+      RELAY_AUTH: "jwt",
+      RELAY_JWT_SECRET: secret,
+      RELAY_JWT_AUDIENCE: "billing, wasm-relay",
+    });
+    const { SignJWT } = await import("jose");
+    const sign = (aud: string) =>
+      new SignJWT({ sub: "alice", aud })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime("1m")
+        .sign(new TextEncoder().encode(secret));
+    const identity = await authenticator.authenticate({
+      authorization: `Bearer ${await sign("wasm-relay")}`,
+    });
+    expect(identity.userId).toBe("alice");
+    await expect(
+      authenticator.authenticate({ authorization: `Bearer ${await sign("reports")}` }),
+    ).rejects.toThrow(/aud/);
+  });
+
   it("names bad values of the variables", () => {
     expect(() => loadServerConfig({ RELAY_AUTH: "basic" })).toThrow(/RELAY_AUTH must be/);
     expect(() => loadServerConfig({ RELAY_ALLOW_DEV_HEADERS: "maybe" })).toThrow(

@@ -56,7 +56,9 @@ export async function createAuthenticatorFromConfig(
         secret,
         jwksUrl,
         issuer: config.RELAY_JWT_ISSUER,
-        audience: config.RELAY_JWT_AUDIENCE,
+        audience: config.RELAY_JWT_AUDIENCE?.split(",")
+          .map((audience) => audience.trim())
+          .filter(Boolean),
         clockToleranceSeconds: config.RELAY_JWT_CLOCK_TOLERANCE,
         rolesClaim: config.RELAY_JWT_ROLES_CLAIM,
       });

@@ -32,7 +32,7 @@ export const identityEnvironmentShape = {
   RELAY_JWKS_URL: environmentUrl("RELAY_JWKS_URL"),
   /** Required `iss` of tokens, when set. */
   RELAY_JWT_ISSUER: environmentText,
-  /** Required `aud` of tokens (one of them), when set. */
+  /** Accepted audiences of tokens, comma-separated (the token's `aud` must name one), when set. */
   RELAY_JWT_AUDIENCE: environmentText,
   /** Clock skew tolerated on `exp`, `nbf` and `iat`. @unit seconds @default 30 */
   RELAY_JWT_CLOCK_TOLERANCE: environmentInteger("RELAY_JWT_CLOCK_TOLERANCE", 30, 0, 300),

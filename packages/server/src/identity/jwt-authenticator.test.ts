@@ -95,6 +95,14 @@ describe("jwt authenticator with an HS256 secret", () => {
     );
   });
 
+  it("accepts any of several audiences", async () => {
+    const several = createJwtAuthenticator({ secret: SECRET, audience: ["billing", "wasm-relay"] });
+    const token = await hs256({ sub: "bob", aud: "wasm-relay", exp: now() + 60 });
+    expect(await outcome(several, token)).toMatchObject({ userId: "bob" });
+    const other = await hs256({ sub: "bob", aud: "reports", exp: now() + 60 });
+    expectRefused(await outcome(several, other));
+  });
+
   it("reads roles from a dotted claim or a space-separated string", async () => {
     const nested = createJwtAuthenticator({ secret: SECRET, rolesClaim: "realm_access.roles" });
     const token = await hs256({ sub: "bob", realm_access: { roles: ["batch"] }, exp: now() + 60 });

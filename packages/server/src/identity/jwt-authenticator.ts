@@ -31,8 +31,8 @@ export interface JwtAuthenticatorOptions {
   jwksUrl?: string | undefined;
   /** Required `iss`, when set. */
   issuer?: string | undefined;
-  /** Required `aud` (one of the token's audiences), when set. */
-  audience?: string | undefined;
+  /** Accepted audiences: the token's `aud` must name one of them, when set. */
+  audience?: string | readonly string[] | undefined;
   /** Tolerated clock skew on `exp`/`nbf`/`iat`. @unit seconds @default 30 */
   clockToleranceSeconds?: number;
   /** Claim of the roles; dots walk into objects. @default "roles" */
@@ -74,7 +74,11 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     clockTolerance: options.clockToleranceSeconds ?? 30,
     requiredClaims: ["exp", "sub"],
     ...(options.issuer ? { issuer: options.issuer } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
+    ...(options.audience?.length
+      ? {
+          audience: typeof options.audience === "string" ? options.audience : [...options.audience],
+        }
+      : {}),
   };
   const rolesPath = (options.rolesClaim ?? "roles").split(".");
 
@@ -84,6 +88,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const token = readBearerToken(headers);
       let payload: JWTPayload;
       try {
+        // Two calls because jose's overloads type a key and a key resolver apart.
         ({ payload } = await (typeof key === "function"
           ? jwtVerify(token, key, verifyOptions)
           : jwtVerify(token, key, verifyOptions)));
