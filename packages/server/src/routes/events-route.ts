@@ -1,5 +1,11 @@
 import type { ServerResponse } from "node:http";
-import type { BusMessage, EventBus, EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
+import type {
+  BusMessage,
+  EventBus,
+  EventsLostNotice,
+  ExecutionEvent,
+  Subscription,
+} from "@wasm-relay/core";
 import { BUS_TOPICS, InvalidEventIdError } from "@wasm-relay/core";
 import {
   encodeSseComment,
@@ -52,9 +58,10 @@ interface Scoped {
  * - `Last-Event-ID` (header, or `last_event_id` query) resumes after that event with no loss and
  *   no duplicates while the bus retains it; when events after it were lost, an `events_lost`
  *   event says so first.
- * - `?request_id=` narrows to one execution and ends after its terminal event; without a
- *   `Last-Event-ID` it starts with the retained events of that execution's latest run, so a
- *   subscriber that comes late still sees it through to the end.
+ * - `?request_id=` narrows to one execution and ends after its terminal event. It starts with
+ *   the retained events of that request's latest run (after `Last-Event-ID` when that is one of
+ *   them), so a subscriber that comes late still sees it through to the end; a client that
+ *   already saw the terminal event gets `204 No Content` (an EventSource then stops).
  * - `retry:` hint, `: heartbeat` comments, `Cache-Control: no-cache`, `X-Accel-Buffering: no`.
  * - A client that does not read is dropped once `maxBufferedBytes` are waiting for it.
  * @throws HttpProblem 400 for a malformed `Last-Event-ID` or `request_id`, 503 when the bus
@@ -102,13 +109,15 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       textParameter(Array.isArray(lastHeader) ? lastHeader[0] : lastHeader, "Last-Event-ID") ??
       textParameter(url.searchParams.get("last_event_id"), "last_event_id");
     const scope = { identity, requestId };
-    const replayLatest = requestId !== undefined && afterId === undefined;
+    // One execution's stream always reads what is retained of it, so that it can start with the
+    // latest run, resume inside it by id, and tell a client that saw its end that it is over.
+    const forOneRequest = requestId !== undefined;
 
     let finished = false;
     let live = false;
     let allowance = 0;
     const early: Scoped[] = [];
-    let subscription: { unsubscribe(): void } | undefined;
+    let subscription: Subscription | undefined;
 
     const beat = () => {
       if (live) send(encodeSseComment("heartbeat"));
@@ -147,7 +156,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
           if (live) sendEvent({ id: message.id, event, message });
           else early.push({ id: message.id, event, message });
         },
-        { afterId, fromStart: replayLatest },
+        forOneRequest ? { fromStart: true } : { afterId },
       );
     } catch (error) {
       finish();
@@ -160,11 +169,27 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
         detail: error instanceof Error ? error.message : String(error),
       });
     }
-    const gap = "gap" in subscription && subscription.gap === true;
+    const gap = !forOneRequest && subscription.gap === true;
     if (finished) {
       // The client went away while the subscription was being set up.
       subscription.unsubscribe();
       return;
+    }
+    let replay = early.slice();
+    early.length = 0;
+    if (forOneRequest) {
+      const run = latestExecution(replay);
+      const seen = afterId === undefined ? -1 : run.findIndex((item) => item.id === afterId);
+      const ended = run
+        .slice(0, seen + 1)
+        .some((item) => TERMINAL_EXECUTION_EVENTS.has(item.event.type));
+      if (ended) {
+        // The client saw this execution end: 204 tells an EventSource not to reconnect.
+        finish();
+        response.writeHead(204, { "Cache-Control": "no-cache" }).end();
+        return;
+      }
+      replay = run.slice(seen + 1);
     }
 
     response.writeHead(200, {
@@ -188,8 +213,6 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     }
 
     // The replay the client asked for may exceed the live buffer bound until it drained once.
-    const replay = replayLatest ? latestExecution(early) : early.slice();
-    early.length = 0;
     for (const item of replay) {
       allowance += Buffer.byteLength(wireForm(item));
     }

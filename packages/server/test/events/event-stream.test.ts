@@ -136,6 +136,19 @@ describe("GET /intent/execute-wasm/events", () => {
     expect(filteredTypes.filter((type) => type === "execution_complete")).toHaveLength(1);
     expect(filteredTypes[0]).toBe("execution_queued");
 
+    // Reconnecting inside the run gives the rest of it; after its end, 204 (EventSource stops).
+    const filteredIds = filtered.messages.map((message) => message.id as string);
+    const resumed = await collectSse(`${eventsUrl}?request_id=${requestId}`, {
+      user_id: user,
+      "last-event-id": filteredIds[1] as string,
+    });
+    await resumed.ended;
+    expect(resumed.messages.map((message) => message.id)).toEqual(filteredIds.slice(2));
+    const over = await fetch(`${eventsUrl}?request_id=${requestId}`, {
+      headers: { user_id: user, "last-event-id": filteredIds.at(-1) as string },
+    });
+    expect(over.status).toBe(204);
+
     // Someone else's request id shows nothing.
     const stranger = await collectSse(`${eventsUrl}?request_id=${requestId}`, {
       user_id: newUserId("stranger"),
