@@ -103,6 +103,48 @@ describe("against the real server", () => {
     }
   });
 
+  it("resumes an event stream cut mid-execution with Last-Event-ID: every event once", async () => {
+    const headers = identity();
+    // Cut the first stream right after its first event.
+    const proxy = await startCuttingProxy(relay.url, {
+      cutConnections: 1,
+      bytesBeforeCut: (relayed) => {
+        const firstEvent = /\ndata: .*\n\n/.exec(relayed);
+        return firstEvent ? firstEvent.index + firstEvent[0].length : undefined;
+      },
+    });
+    try {
+      const watcher = createClient({ baseUrl: proxy.url, headers });
+      let opened!: () => void;
+      const open = new Promise<void>((resolve) => {
+        opened = resolve;
+      });
+      const stream = watcher.events({ reconnect: { initialDelay: 20 }, onOpen: () => opened() });
+      const received: ExecutionEvent[] = [];
+      const watching = (async () => {
+        for await (const event of stream) {
+          received.push(event);
+          if (event.type === "execution_complete") break;
+        }
+      })();
+      await open;
+      const result = await createClient({ baseUrl: relay.url, headers }).execute({
+        cid: CALCULATOR,
+        inputs: [7, 7],
+      });
+      await watching;
+      expect(proxy.cuts).toBe(1);
+      expect(proxy.connections).toBe(2);
+      expect(received.every((event) => event.request_id === result.request_id)).toBe(true);
+      expect(received[0]!.type).toBe("execution_queued");
+      expect(received.at(-1)!.type).toBe("execution_complete");
+      expect(new Set(received.map((event) => event.type)).size).toBe(received.length);
+      expect(received.map((event) => event.type)).toContain("execution_started");
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("returns a module's failure as a value", async () => {
     const client = createClient({ baseUrl: relay.url, headers: identity() });
     // Enough gas that the time limit, not the gas budget, stops the endless loop.

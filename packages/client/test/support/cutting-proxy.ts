@@ -17,9 +17,10 @@ export interface CutOptions {
   cutConnections: number;
   /**
    * Bytes of the answer relayed before the cut (0: none: the client sees the connection close
-   * without an answer; more: the client sees a truncated answer).
+   * without an answer; more: the client sees a truncated answer); or, for streams, a function of
+   * the answer's text so far that returns where to cut it (a character index), or `undefined`.
    */
-  bytesBeforeCut: number;
+  bytesBeforeCut: number | ((relayed: string) => number | undefined);
 }
 
 /**
@@ -51,18 +52,42 @@ export async function startCuttingProxy(
       upstream.pipe(client);
       return;
     }
+    const cutWhen = options.bytesBeforeCut;
+    if (typeof cutWhen === "function") {
+      let text = "";
+      let sentBytes = 0;
+      upstream.on("data", (chunk: Buffer) => {
+        if (client.destroyed) return;
+        text += chunk.toString("utf8");
+        const cutAt = cutWhen(text);
+        if (cutAt === undefined) {
+          client.write(chunk);
+          sentBytes += chunk.length;
+          return;
+        }
+        // Relay exactly up to the cut, then close.
+        const upTo = Buffer.byteLength(text.slice(0, cutAt));
+        const start = sentBytes;
+        const total = Buffer.byteLength(text);
+        const chunkStart = total - chunk.length;
+        cuts += 1;
+        client.end(chunk.subarray(Math.max(0, start - chunkStart), Math.max(0, upTo - chunkStart)));
+        upstream.destroy();
+      });
+      return;
+    }
     let relayed = 0;
     upstream.on("data", (chunk: Buffer) => {
-      if (relayed >= options.bytesBeforeCut) {
+      if (relayed >= cutWhen) {
         if (!client.destroyed) {
           cuts += relayed === 0 ? 1 : 0;
           client.destroy();
         }
         return;
       }
-      const part = chunk.subarray(0, options.bytesBeforeCut - relayed);
+      const part = chunk.subarray(0, cutWhen - relayed);
       relayed += part.length;
-      if (relayed >= options.bytesBeforeCut) {
+      if (relayed >= cutWhen) {
         cuts += 1;
         // Flush what was relayed, then close: the client reads a truncated answer.
         client.end(part);
