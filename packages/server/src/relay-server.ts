@@ -217,6 +217,7 @@ export async function createRelayServer(
         openStreams,
         heartbeatMs: config.RELAY_EVENT_HEARTBEAT,
         maxBufferedBytes: config.RELAY_EVENT_BUFFER,
+        isClosing: () => !server.listening,
       }),
     )
     .add("GET", "/intent/execute-wasm/health", healthRoute(health))

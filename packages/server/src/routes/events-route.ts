@@ -40,6 +40,11 @@ export interface EventStreamOptions {
   maxBufferedBytes?: number;
   /** Registry of open streams, so that shutdown can end them (each entry ends one stream). */
   openStreams: Set<() => void>;
+  /**
+   * Whether the server is shutting down: a stream whose subscription completes after shutdown
+   * ended the registered ones is refused (503) rather than left open. @default never
+   */
+  isClosing?: () => boolean;
 }
 
 const LONGEST_ID = 200;
@@ -174,6 +179,12 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       // The client went away while the subscription was being set up.
       subscription.unsubscribe();
       return;
+    }
+    if (options.isClosing?.()) {
+      finish();
+      throw httpProblem(503, "shutting-down", "The server is shutting down", {
+        detail: "reconnect (with Last-Event-ID) to another instance or after the restart",
+      });
     }
     let replay = early.slice();
     early.length = 0;
