@@ -11,4 +11,7 @@ export default defineConfig({
   // import.meta.url in the CommonJS build (module-directory lookup).
   shims: true,
   loader: { ".lua": "text" },
+  // The IPFS libraries (and their dependencies) ship ESM only, without a `require` condition:
+  // bundling them keeps the CommonJS build loadable.
+  noExternal: [/^multiformats(\/|$)/, /^@ipld\//, /^ipfs-unixfs/],
 });
