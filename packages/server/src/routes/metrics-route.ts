@@ -30,8 +30,8 @@ export function metricsRoute(options: MetricsRouteOptions): RouteHandler {
       if (!match || !sameText(match[1]!, options.token)) {
         throw httpProblem(
           401,
-          "unauthorized",
-          "Unauthorized",
+          "unauthenticated",
+          "Authentication required",
           { detail: "GET /metrics requires Authorization: Bearer <RELAY_METRICS_TOKEN>" },
           { "WWW-Authenticate": 'Bearer realm="metrics"' },
         );
