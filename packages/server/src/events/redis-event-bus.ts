@@ -211,11 +211,9 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     const key = streamKey(topic);
 
     let state = topics.get(topic);
-    let isNewTopic = false;
     if (!state) {
       state = { topic, key, subscribers: new Set(), cursor: undefined };
       topics.set(topic, state);
-      isNewTopic = true;
     }
     const topicState = state;
     // Registered before any read, holding live entries until the replay is merged.
@@ -233,7 +231,9 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
 
     try {
       const newest = await lastEntryId(key);
-      if (isNewTopic && topicState.cursor === undefined) {
+      // Whoever reads the stream's end first starts the live reading there (before any catch-up
+      // reads further), even if the subscriber that created the topic failed meanwhile.
+      if (topicState.cursor === undefined) {
         topicState.cursor = newest ?? STREAM_START_ID;
         void wake();
       }
