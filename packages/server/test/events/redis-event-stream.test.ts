@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisEventBus } from "../../src/events/redis-event-bus.js";
 import { startRelayServer } from "../../src/relay-server.js";
 import { testKeyPrefix } from "../redis/test-key-prefix.js";
 import { calculator, execute, isWellOrdered, newUserId, spin } from "./relay-requests.js";
@@ -142,5 +143,32 @@ describe("event stream on Redis Streams, two instances", () => {
       expect.arrayContaining(["policy", "session_id", "timestamp"]),
     );
     expect(completed[0]).toMatchObject({ success: true, output: 8, error: null, user_id: user });
+  });
+
+  it("releases the Redis bus subscription of every stream that disconnects", async () => {
+    const redis = new Redis(REDIS_URL);
+    const bus = createRedisEventBus({ redis, keyPrefix: `${prefix}events:` });
+    const instance = await startRelayServer({ env, bus });
+    try {
+      const streams = [];
+      for (let i = 0; i < 10; i += 1) {
+        streams.push(await collectSse(events(instance.url), { user_id: newUserId("leak") }));
+      }
+      expect(bus.subscriberCount()).toBe(10);
+      for (const stream of streams.slice(0, 5)) stream.abort();
+      const deadline = Date.now() + 5_000;
+      while (bus.subscriberCount() > 5 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(bus.subscriberCount()).toBe(5);
+      // Shutdown ends the others and releases theirs too.
+      await instance.close();
+      await Promise.all(streams.map((stream) => stream.ended));
+      expect(bus.subscriberCount()).toBe(0);
+    } finally {
+      await instance.close().catch(() => undefined);
+      await bus.close();
+      redis.disconnect();
+    }
   });
 });
