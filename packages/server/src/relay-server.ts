@@ -27,6 +27,7 @@ import { createModuleResolver } from "./modules/create-module-resolver.js";
 import { defaultModuleDirectory } from "./modules/default-module-directory.js";
 import { preloadModules } from "./modules/preload-modules.js";
 import { withExecutionLog } from "./observability/execution-log.js";
+import { executorHealth } from "./observability/executor-health.js";
 import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
 import { createPrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
@@ -178,9 +179,10 @@ export async function createRelayServer(
     degradedReasons: () => stores.degradedReasons(),
   });
   const health = (): Health => {
-    const reasons = stores.degradedReasons();
+    const pool = executorHealth(executor);
+    const reasons = [...pool.unhealthy, ...stores.degradedReasons(), ...pool.degraded];
     return {
-      status: reasons.length > 0 ? "degraded" : "healthy",
+      status: pool.unhealthy.length > 0 ? "unhealthy" : reasons.length > 0 ? "degraded" : "healthy",
       ...(reasons.length > 0 ? { reasons } : {}),
       features: {
         idempotency: true,
