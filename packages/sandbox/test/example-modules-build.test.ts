@@ -6,8 +6,15 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
 const modulesRoot = fileURLToPath(new URL("../../../examples/modules/", import.meta.url));
-// The CID every build of processor@quantum must produce (AssemblyScript 0.28.x, same source).
-const PROCESSOR_CID = "bafkreidods4mith3p7ln3tbwaqnpvb4742hnrc5h5qzdezmazvmjmauepm";
+// The CIDs every build must produce from the sources in the repository (wabt 1.0.x,
+// AssemblyScript 0.28.x). A change to a source or a toolchain shows up here first.
+const EXPECTED_GLYPHS = {
+  "calculator@quantum": "bafkreig2puuzpq7lbujb5bzuqumynufgzmthphchjc2zu4tnoqokejykva",
+  "calculator@latest": "bafkreig2puuzpq7lbujb5bzuqumynufgzmthphchjc2zu4tnoqokejykva",
+  "spin@quantum": "bafkreidbtqnsqe7gya3nyss5326gvdpqu2o54qpk77eylae6s34sapxwla",
+  "trap@quantum": "bafkreiabix7hyd36z6doebrsyweotki3p56vrbtjdpi4n7pve4xogz7xwe",
+  "processor@quantum": "bafkreidods4mith3p7ln3tbwaqnpvb4742hnrc5h5qzdezmazvmjmauepm",
+};
 
 const outputDir = mkdtempSync(join(tmpdir(), "wasm-relay-modules-"));
 afterAll(() => rmSync(outputDir, { recursive: true, force: true }));

@@ -22,6 +22,21 @@ export interface RewriteContext {
   chargeBytes: number;
   chargeElements: number;
   chargePages: number;
+  /**
+   * For a function charged at its call sites (see {@link FunctionStatistics.leaf}): its whole
+   * static cost, by original function index; undefined for every other function.
+   */
+  callSiteCost(index: number): number | undefined;
+}
+
+/** What a first pass over a function body learns. */
+export interface FunctionStatistics {
+  /** No loop, call, exception handling, `ref.func` or dynamic-cost operation. */
+  leaf: boolean;
+  /** Cost of every non-structural instruction of the body: an upper bound of any run of it. */
+  staticCost: number;
+  /** Functions named by `ref.func` in the body. */
+  referencedFunctions: number[];
 }
 
 /**
@@ -126,6 +141,7 @@ export function rewriteFunctionBody(
   parameterCount: number,
   context: RewriteContext,
   writer: ByteWriter,
+  statistics?: FunctionStatistics,
 ): void {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
@@ -152,7 +168,11 @@ export function rewriteFunctionBody(
     events.push(segment);
     dead = false;
   };
+  let staticCost = 0;
+  let leaf = true;
+  const referencedFunctions: number[] = [];
   const charge = () => {
+    staticCost++;
     if (!dead) segment.cost++;
   };
   const insert = (at: number, code: Uint8Array) => {
@@ -166,10 +186,12 @@ export function rewriteFunctionBody(
       case 0x02: // block
       case 0x06: // try
         skipBlockType(reader);
+        if (opcode === 0x06) leaf = false;
         depth++;
         break;
       case 0x03: // loop: the back-edge target, checked on every iteration
         skipBlockType(reader);
+        leaf = false;
         depth++;
         startSegment(true);
         break;
@@ -184,10 +206,12 @@ export function rewriteFunctionBody(
         break;
       case 0x07: // catch tag: a callee may have spent gas before throwing
         reader.u32();
+        leaf = false;
         insert(reader.position, snippets.syncIn);
         startSegment();
         break;
       case 0x19: // catch_all
+        leaf = false;
         insert(reader.position, snippets.syncIn);
         startSegment();
         break;
@@ -196,6 +220,12 @@ export function rewriteFunctionBody(
           if (reader.position !== end)
             throw new InvalidModuleError("code after the function's final end", reader.position);
           insert(at, snippets.syncOut);
+          if (statistics) {
+            statistics.leaf = leaf;
+            statistics.staticCost = staticCost;
+            statistics.referencedFunctions = referencedFunctions;
+            return;
+          }
           emit(bytes, codeStart, end, events, context, snippets, writer);
           return;
         }
@@ -204,6 +234,7 @@ export function rewriteFunctionBody(
         break;
       case 0x18: // delegate label: ends a try block
         reader.u32();
+        leaf = false;
         depth--;
         startSegment();
         break;
@@ -219,6 +250,7 @@ export function rewriteFunctionBody(
       case 0x08: // throw tag
       case 0x09: // rethrow label
         reader.u32();
+        leaf = false;
         insert(at, snippets.syncOut);
         charge();
         dead = true;
@@ -247,6 +279,23 @@ export function rewriteFunctionBody(
       case 0x12: {
         // return_call
         const index = reader.u32();
+        leaf = false;
+        const leafCost = opcode === 0x10 ? context.callSiteCost(index) : undefined;
+        if (leafCost !== undefined) {
+          // A leaf callee is charged here, in this block, instead of in its own body.
+          if (!dead) segment.cost += leafCost;
+          if (context.remapsFunctions) {
+            events.push({
+              kind: EventKind.ReplaceFunctionIndex,
+              at,
+              end: reader.position,
+              opcode,
+              index,
+            });
+          }
+          charge();
+          break;
+        }
         insert(at, snippets.syncOut);
         if (context.remapsFunctions) {
           events.push({
@@ -265,6 +314,8 @@ export function rewriteFunctionBody(
       case 0xd2: {
         // ref.func
         const index = reader.u32();
+        leaf = false;
+        referencedFunctions.push(index);
         if (context.remapsFunctions) {
           events.push({
             kind: EventKind.ReplaceFunctionIndex,
@@ -281,6 +332,7 @@ export function rewriteFunctionBody(
       case 0x13: // return_call_indirect
         reader.u32();
         reader.u32();
+        leaf = false;
         insert(at, snippets.syncOut);
         if (opcode === 0x11) insert(reader.position, snippets.syncIn);
         charge();
@@ -315,6 +367,7 @@ export function rewriteFunctionBody(
         break;
       case 0x40: // memory.grow: charged per requested page
         reader.u32();
+        leaf = false;
         events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.pages });
         charge();
         break;
@@ -343,6 +396,7 @@ export function rewriteFunctionBody(
       }
       case 0xfc: {
         const sub = reader.u32();
+        if (sub >= 8 && sub !== 9 && sub !== 13 && sub !== 16) leaf = false;
         if (sub <= 7) {
           // saturating float-to-int
         } else if (sub === 8) {

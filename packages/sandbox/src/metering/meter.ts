@@ -10,7 +10,11 @@ import {
 } from "../binary/module-info.js";
 import { readSections, type Section, SectionId } from "../binary/sections.js";
 import { CostModel } from "./cost-model.js";
-import { type RewriteContext, rewriteFunctionBody } from "./function-body-rewriter.js";
+import {
+  type FunctionStatistics,
+  type RewriteContext,
+  rewriteFunctionBody,
+} from "./function-body-rewriter.js";
 import { MemoryLimitError } from "./memory-limit-error.js";
 import { remapNameSection } from "./name-section.js";
 
@@ -80,6 +84,8 @@ interface ModuleCounts {
   exportNames: Set<string>;
   /** Parameter count of each defined function. */
   parameterCounts: number[];
+  /** Functions reachable other than by a direct call: exported, start, in tables, ref.func. */
+  escapingFunctions: Set<number>;
 }
 
 function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
@@ -91,6 +97,11 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
     definedGlobals: 0,
     exportNames: new Set(),
     parameterCounts: [],
+    escapingFunctions: new Set(),
+  };
+  const record = (index: number) => {
+    counts.escapingFunctions.add(index);
+    return index;
   };
   let types: FunctionType[] = [];
   for (const section of sections) {
@@ -136,8 +147,21 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
       const count = reader.u32();
       for (let index = 0; index < count; index++) {
         counts.exportNames.add(reader.name());
+        const kind = reader.u8();
+        const exported = reader.u32();
+        if (kind === 0) record(exported);
+      }
+    } else if (section.id === SectionId.start) {
+      record(reader.u32());
+    } else if (section.id === SectionId.element) {
+      rewriteElementSection(reader, new ByteWriter(section.end - section.start), record);
+    } else if (section.id === SectionId.global) {
+      const count = reader.u32();
+      const scratch = new ByteWriter(64);
+      for (let index = 0; index < count; index++) {
+        readValueType(reader);
         reader.u8();
-        reader.u32();
+        copyConstantExpression(reader, scratch, record);
       }
     }
   }
@@ -275,6 +299,42 @@ function section(writer: ByteWriter, id: number, payload: Uint8Array): void {
 }
 
 /**
+ * Finds the functions that can be charged at their call sites: loop-free, call-free leaves that
+ * only direct calls reach. Their static cost bounds any run of them, so callers add it to the
+ * calling block and the leaf itself needs no counter, check or synchronisation.
+ */
+function findLeafFunctions(
+  bytes: Uint8Array,
+  sections: Section[],
+  counts: ModuleCounts,
+  context: RewriteContext,
+  leafCosts: Map<number, number>,
+): void {
+  const code = sections.find((entry) => entry.id === SectionId.code);
+  if (!code) return;
+  const reader = new ByteReader(bytes, code.start, code.end);
+  const count = reader.u32();
+  const candidates = new Map<number, number>();
+  const scratch = new ByteWriter(16);
+  for (let index = 0; index < count; index++) {
+    const size = reader.u32();
+    const start = reader.position;
+    reader.skip(size);
+    const parameters = counts.parameterCounts[index];
+    if (parameters === undefined) throw new InvalidModuleError("code entry without a function");
+    const statistics: FunctionStatistics = { leaf: false, staticCost: 0, referencedFunctions: [] };
+    scratch.length = 0;
+    rewriteFunctionBody(bytes, start, start + size, parameters, context, scratch, statistics);
+    for (const referenced of statistics.referencedFunctions)
+      counts.escapingFunctions.add(referenced);
+    if (statistics.leaf) candidates.set(counts.importedFunctions + index, statistics.staticCost);
+  }
+  for (const [index, cost] of candidates) {
+    if (!counts.escapingFunctions.has(index)) leafCosts.set(index, cost);
+  }
+}
+
+/**
  * Instruments a WebAssembly module with deterministic gas metering. The result keeps every
  * import and export of the original and adds a mutable i64 global (exported as
  * `gasExportName`) holding the gas still available; each metered block subtracts its cost
@@ -309,6 +369,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
   const chargePages = firstHelper + 3;
   const gasGlobal = counts.importedGlobals + counts.definedGlobals;
 
+  const leafCosts = new Map<number, number>();
   const context: RewriteContext = {
     remapFunction,
     remapsFunctions: shift > 0,
@@ -317,7 +378,9 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
     chargeBytes,
     chargeElements,
     chargePages,
+    callSiteCost: (index) => leafCosts.get(index),
   };
+  findLeafFunctions(bytes, sections, counts, context, leafCosts);
 
   const replaced = new Map<number, Uint8Array>();
   let sawCode = false;
