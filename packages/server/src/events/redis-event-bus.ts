@@ -2,6 +2,7 @@ import type { BusMessage, EventBus, JsonValue, Subscription } from "@wasm-relay/
 import type { Redis } from "ioredis";
 import { runRedisScript } from "../redis/redis-script.js";
 import { PUBLISH_EVENT_SCRIPT } from "./publish-event-script.js";
+import { readStreamAfter, type StreamEntry } from "./read-stream-after.js";
 import {
   compareRedisStreamIds,
   parseRedisStreamId,
@@ -57,8 +58,6 @@ interface TopicState {
   /** Last id the read loop has read; `undefined` until fetched. */
   cursor: string | undefined;
 }
-
-type StreamEntry = [id: string, fields: string[]];
 
 /**
  * "tmpbus" on Redis Streams. Each topic is one stream of entries `payload <JSON>`, bounded to
@@ -254,31 +253,18 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       subscriber.lastId = start;
 
       const replaying = after !== undefined || subscribeOptions.fromStart === true;
-      let cursor = start;
-      for (;;) {
-        if (!subscriber.active) break;
-        const [[rangeError, page], [trimmedError, trimmedThrough]] = (await redis
-          .multi()
-          .xrange(key, `(${cursor[0]}-${cursor[1]}`, "+", "COUNT", batchSize)
-          .get(trimmedKey(topic))
-          .exec()) as [[Error | null, StreamEntry[]], [Error | null, string | null]];
-        if (rangeError) throw rangeError;
-        if (trimmedError) throw trimmedError;
-        if (
-          replaying &&
-          trimmedThrough !== null &&
-          compareRedisStreamIds(cursor, parseRedisStreamId(trimmedThrough)) < 0
-        ) {
-          gap = true;
-        }
-        for (const entry of page) {
-          const id = parseRedisStreamId(entry[0]);
-          cursor = id;
+      const { lost } = await readStreamAfter(
+        redis,
+        { stream: key, trimmedThrough: trimmedKey(topic) },
+        start,
+        batchSize,
+        (entry, id) => {
           const message = toMessage(topic, entry);
           if (message) deliver(subscriber, message, id);
-        }
-        if (page.length < batchSize) break;
-      }
+        },
+        () => subscriber.active,
+      );
+      if (replaying && lost) gap = true;
       // Synchronously from here: the held live entries follow the replay, older ones skipped.
       const held = subscriber.pending ?? [];
       subscriber.pending = undefined;
