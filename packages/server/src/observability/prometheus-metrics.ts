@@ -40,7 +40,7 @@ export interface GaugeOptions {
 
 /** The `Metrics` port of core, exported as Prometheus metrics through prom-client. */
 export interface PrometheusMetrics extends Metrics {
-  /** The registry holding every metric. */
+  /** The registry of the relay's own metrics (the process metrics are added by `render`). */
   readonly registry: Registry;
   /** Registers a gauge whose value is read at scrape time (queue depth, busy workers…). */
   gauge(options: GaugeOptions): void;
@@ -67,6 +67,21 @@ interface HistogramSpec {
   scale: number;
 }
 
+let sharedProcessRegistry: Registry | undefined;
+
+/**
+ * The default process metrics (CPU, memory, event loop, GC), collected once per process: they
+ * describe the process, not one server, and their event-loop monitor is not to be started again
+ * for every server a process creates.
+ */
+function processRegistry(): Registry {
+  if (!sharedProcessRegistry) {
+    sharedProcessRegistry = new PrometheusRegistry();
+    collectDefaultMetrics({ register: sharedProcessRegistry });
+  }
+  return sharedProcessRegistry;
+}
+
 /**
  * Prometheus name of a core metric name: dots become underscores, counters end in `_total`
  * (`relay.execute_wasm.success` → `relay_execute_wasm_success_total`).
@@ -85,7 +100,7 @@ export function prometheusCounterName(name: string): string {
  */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
   const registry = options.registry ?? new PrometheusRegistry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const withProcess = options.processMetrics ?? true;
   const maxTimeSeconds = (options.maxTimeMs ?? 60_000) / 1000;
 
   const known = new Map<string, CounterSpec | HistogramSpec>();
@@ -218,6 +233,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
         },
       });
     },
-    render: () => registry.metrics(),
+    render: () =>
+      withProcess
+        ? PrometheusRegistry.merge([processRegistry(), registry]).metrics()
+        : registry.metrics(),
   };
 }
