@@ -6,7 +6,7 @@ export default defineConfig({
     typecheck: {
       enabled: true,
       include: ["src/**/*.test-d.ts"],
-      tsconfig: "./tsconfig.json",
+      tsconfig: "./tsconfig.type-tests.json",
     },
     testTimeout: 20_000,
     hookTimeout: 60_000,

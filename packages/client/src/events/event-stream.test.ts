@@ -5,7 +5,7 @@ import { BASE_URL, problem, useMockServer } from "../../test/support/msw.js";
 import { executionEvent, SseChannel } from "../../test/support/sse-channel.js";
 import { createClient } from "../create-client.js";
 import { AuthenticationError, ServerError } from "../errors/http-errors.js";
-import { ResponseValidationError } from "../errors/transport-errors.js";
+import { ConnectionError, ResponseValidationError } from "../errors/transport-errors.js";
 import { schemaValidator } from "../validation/schema-validator.js";
 
 const server = useMockServer();
@@ -194,14 +194,26 @@ describe("events", () => {
         return HttpResponse.error();
       }),
     );
-    await collect(client().events({ reconnect: { maxAttempts: 3, initialDelay: 40 } })).catch(
-      () => undefined,
-    );
+    const error = await collect(
+      client().events({ reconnect: { maxAttempts: 3, initialDelay: 40 } }),
+    ).catch((caught) => caught);
+    expect(ConnectionError.isInstance(error)).toBe(true);
     expect(calls).toBe(4);
     const gaps = times.slice(1).map((time, index) => time - times[index]!);
     // 40, 80, 160 ms minus at most 25 % jitter.
     expect(gaps[0]).toBeGreaterThanOrEqual(28);
     expect(gaps[2]).toBeGreaterThanOrEqual(118);
+  });
+
+  it("wraps a stream that breaks into ConnectionError once reconnecting gives up", async () => {
+    serveEvents((channel) => {
+      channel.comment("heartbeat");
+      channel.fail();
+    });
+    const error = await collect(
+      client().events({ reconnect: { maxAttempts: 1, initialDelay: 1 } }),
+    ).catch((caught) => caught);
+    expect(ConnectionError.isInstance(error)).toBe(true);
   });
 
   it("skips named events, rejects data that is not an execution event", async () => {

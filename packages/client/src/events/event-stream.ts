@@ -1,7 +1,11 @@
 import type { EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
 import { SSE_CONTENT_TYPE, SSE_EVENTS_LOST_EVENT, type SseMessage } from "@wasm-relay/core/sse";
 import { RelayError } from "../errors/relay-error.js";
-import { ResponseValidationError, TimeoutError } from "../errors/transport-errors.js";
+import {
+  ConnectionError,
+  ResponseValidationError,
+  TimeoutError,
+} from "../errors/transport-errors.js";
 import { isRetryable } from "../retry/retry-policy.js";
 import { abortableSleep } from "../transport/abortable-sleep.js";
 import type { HttpTransport } from "../transport/http-transport.js";
@@ -31,7 +35,7 @@ export interface EventsOptions {
 export interface ReconnectOptions {
   /**
    * Consecutive failed connections tolerated before the iteration throws the last error.
-   * A connection that delivers an event resets the count. @default Infinity
+   * A connection that delivers an event, or stays open 30 s, resets the count. @default Infinity
    */
   maxAttempts?: number | undefined;
   /** First delay; later ones double. @unit milliseconds @default the server's `retry:` hint, else 1000 */
@@ -53,6 +57,8 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEvent["type"]> = new Set
 ]);
 
 const EVENTS_PATH = "intent/execute-wasm/events";
+/** A connection open this long before it ended resets the failure count. @unit milliseconds */
+const HEALTHY_CONNECTION = 30_000;
 
 /**
  * Opens `GET /intent/execute-wasm/events` and yields its execution events, reconnecting with
@@ -89,6 +95,7 @@ export function streamEvents(
     try {
       for (;;) {
         let failure: unknown;
+        let openedAt: number | undefined;
         try {
           const response = await transport.open({
             method: "GET",
@@ -108,6 +115,7 @@ export function streamEvents(
               { status: response.status, headers: response.headers },
             );
           }
+          openedAt = Date.now();
           options.onOpen?.();
           const messages = readSseMessages(
             response.body,
@@ -138,9 +146,13 @@ export function streamEvents(
           ) {
             throw error;
           }
-          failure = error;
+          failure = RelayError.isInstance(error)
+            ? error
+            : new ConnectionError(`the event stream broke: ${String(error)}`, { cause: error });
         }
-        // The connection ended or failed: reconnect, unless that has failed too often.
+        // The connection ended or failed: reconnect, unless that has failed too often. A
+        // connection that stayed open a good while (heartbeats only) counts as a success.
+        if (openedAt !== undefined && Date.now() - openedAt >= HEALTHY_CONNECTION) failures = 0;
         failures += 1;
         if (failures > maxAttempts) {
           throw (
