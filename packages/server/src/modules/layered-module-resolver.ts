@@ -28,6 +28,11 @@ export interface LayeredModuleResolverOptions {
   gateways?: GatewayClient | undefined;
   /** Budget of the in-memory cache of module bytes. @unit bytes @default 67108864 */
   cacheBytes?: number;
+  /**
+   * How long a CID no gateway could supply is answered from memory (404/422) without asking
+   * the gateways again; modules added meanwhile resolve at once. @unit milliseconds @default 30000
+   */
+  gatewayMissTtlMs?: number;
   /** Counts `relay.modules.resolved` {layer} and `relay.modules.verification_failed` {source}. */
   metrics?: Metrics;
 }
@@ -95,6 +100,8 @@ export function createLayeredModuleResolver(
   const cache = new ModuleCache(options.cacheBytes ?? 64 * 1024 * 1024);
   const dagRoots = new LruMap<string, string>(10_000);
   const inFlight = new Map<string, Promise<ResolvedModule>>();
+  const missTtlMs = options.gatewayMissTtlMs ?? 30_000;
+  const gatewayMisses = new LruMap<string, { until: number; error: Error }>(10_000);
 
   async function add(bytes: Uint8Array): Promise<AddedModule> {
     const { raw, aliases } = await moduleCids(bytes);
@@ -129,9 +136,23 @@ export function createLayeredModuleResolver(
 
   async function fromGateways(reference: string, moduleCid: ModuleCid) {
     if (!gateways?.enabled) throw new ModuleNotFoundError(reference);
+    const missKey = moduleCid.cid.toV1().toString();
+    const miss = gatewayMisses.get(missKey);
+    if (miss && miss.until > Date.now()) throw miss.error;
+    try {
+      return await fetchFromGateways(reference, moduleCid);
+    } catch (error) {
+      if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
+        if (missTtlMs > 0) gatewayMisses.set(missKey, { until: Date.now() + missTtlMs, error });
+      }
+      throw error;
+    }
+  }
+
+  async function fetchFromGateways(reference: string, moduleCid: ModuleCid) {
     let bytes: Uint8Array;
     try {
-      bytes = await gateways.fetchModule(moduleCid);
+      bytes = await gateways!.fetchModule(moduleCid);
     } catch (error) {
       if (error instanceof GatewayFetchError) {
         if (error.sawUnverifiedBytes) throw new ModuleVerificationError(reference, error.message);

@@ -55,13 +55,14 @@ afterAll(async () => {
   await Promise.all([honest, tampering, stalling].map((gateway) => gateway.close()));
 });
 
-function resolverOver(gateways: string[], timeoutMs = 2_000) {
+function resolverOver(gateways: string[], timeoutMs = 2_000, gatewayMissTtlMs = 0) {
   const metrics = createInMemoryMetrics();
   const store = createMemoryModuleStore();
   const resolver = createLayeredModuleResolver({
     store,
     registry: createMemoryGlyphRegistry(),
     metrics,
+    gatewayMissTtlMs,
     gateways: createGatewayClient({
       gateways,
       timeoutMs,
@@ -133,5 +134,18 @@ describe("resolution from trustless gateways", () => {
     const { resolver, store } = resolverOver([honest.url]);
     await expect(resolver.resolve(root.toString())).rejects.toThrow(/not a valid WebAssembly/);
     expect(store.size).toBe(0);
+  });
+
+  it("remembers a gateway miss for a while, but not against a module added meanwhile", async () => {
+    const bytes = numericModule("add", 50, 61);
+    const { root } = await referenceImport(bytes, "raw");
+    const { resolver } = resolverOver([honest.url], 2_000, 60_000);
+    await expect(resolver.resolve(root.toString())).rejects.toBeInstanceOf(ModuleNotFoundError);
+    const asked = honest.requests.length;
+    honest.serve(root.toString(), "raw", bytes);
+    await expect(resolver.resolve(root.toString())).rejects.toBeInstanceOf(ModuleNotFoundError);
+    expect(honest.requests.length).toBe(asked);
+    await resolver.add(bytes);
+    expect((await resolver.resolve(root.toString())).bytes).toEqual(bytes);
   });
 });
