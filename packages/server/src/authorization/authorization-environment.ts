@@ -1,5 +1,5 @@
-import { z } from "zod";
 import {
+  environmentChoice,
   environmentInteger,
   environmentText,
   environmentUrl,
@@ -18,19 +18,17 @@ export type AuthorizerKind = (typeof AUTHORIZER_KINDS)[number];
  */
 export const authorizationEnvironmentShape = {
   /** Who decides permissions: `allow-all`, `policy-file` or `http`. @default "allow-all" */
-  RELAY_AUTHORIZER: z
-    .enum(AUTHORIZER_KINDS, { error: "RELAY_AUTHORIZER must be allow-all, policy-file or http" })
-    .default("allow-all"),
+  RELAY_AUTHORIZER: environmentChoice("RELAY_AUTHORIZER", AUTHORIZER_KINDS, "allow-all"),
   /** Rules of `policy-file` (JSON, or YAML when named `.yaml`/`.yml`). */
   RELAY_POLICY_FILE: environmentText,
   /** Decision point of `http` (plain `{allowed, reason}`, or OPA's `/v1/data/...`). */
   RELAY_AUTHORIZER_URL: environmentUrl("RELAY_AUTHORIZER_URL"),
   /** Wire format of `http`: `plain`, `opa`, or `auto` (OPA when the path holds `/v1/data/`). @default "auto" */
-  RELAY_AUTHORIZER_FORMAT: z
-    .enum(["auto", "plain", "opa"], {
-      error: "RELAY_AUTHORIZER_FORMAT must be auto, plain or opa",
-    })
-    .default("auto"),
+  RELAY_AUTHORIZER_FORMAT: environmentChoice(
+    "RELAY_AUTHORIZER_FORMAT",
+    ["auto", "plain", "opa"] as const,
+    "auto",
+  ),
   /** Bearer token sent to the decision point, when set. */
   RELAY_AUTHORIZER_TOKEN: environmentText,
   /** Longest wait for a decision before failing closed. @unit milliseconds @default 1000 */

@@ -77,6 +77,21 @@ describe("RELAY_AUTH selection", () => {
     ).rejects.toThrow(/aud/);
   });
 
+  it("counts empty values as unset", () => {
+    const config = loadServerConfig({
+      RELAY_AUTH: "",
+      RELAY_AUTHORIZER: " ",
+      RELAY_AUTHORIZER_TIMEOUT: "",
+      RELAY_JWT_CLOCK_TOLERANCE: "",
+    });
+    expect(config).toMatchObject({
+      RELAY_AUTH: "dev-headers",
+      RELAY_AUTHORIZER: "allow-all",
+      RELAY_AUTHORIZER_TIMEOUT: 1000,
+      RELAY_JWT_CLOCK_TOLERANCE: 30,
+    });
+  });
+
   it("names bad values of the variables", () => {
     expect(() => loadServerConfig({ RELAY_AUTH: "basic" })).toThrow(/RELAY_AUTH must be/);
     expect(() => loadServerConfig({ RELAY_ALLOW_DEV_HEADERS: "maybe" })).toThrow(

@@ -1,7 +1,11 @@
 import { z } from "zod";
 
+/** Empty text counts as unset, as everywhere in the configuration. */
+const emptyIsUnset = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
 /**
- * A whole number read from an environment variable, with a default.
+ * A whole number read from an environment variable, with a default (also when empty).
  * @param name the variable, named in error messages.
  * @param fallback the value when the variable is unset.
  * @param minimum the smallest accepted value.
@@ -13,12 +17,15 @@ export function environmentInteger(
   minimum: number,
   maximum = Number.MAX_SAFE_INTEGER,
 ) {
-  return z.coerce
-    .number({ error: `${name} must be a number` })
-    .int(`${name} must be a whole number`)
-    .min(minimum, `${name} must be at least ${minimum}`)
-    .max(maximum, `${name} must be at most ${maximum}`)
-    .default(fallback);
+  return z.preprocess(
+    emptyIsUnset,
+    z.coerce
+      .number({ error: `${name} must be a number` })
+      .int(`${name} must be a whole number`)
+      .min(minimum, `${name} must be at least ${minimum}`)
+      .max(maximum, `${name} must be at most ${maximum}`)
+      .default(fallback),
+  );
 }
 
 /** Free text from an environment variable; empty means unset. */
@@ -48,5 +55,21 @@ export function environmentFlag(name: string) {
 export function environmentUrl(name: string) {
   return environmentText.pipe(
     z.url({ protocol: /^https?$/, error: `${name} must be an http:// or https:// URL` }).optional(),
+  );
+}
+
+/**
+ * One of a fixed set of words from an environment variable; empty or unset gives `fallback`.
+ * @param name the variable, named in error messages.
+ */
+export function environmentChoice<const Values extends readonly [string, ...string[]]>(
+  name: string,
+  values: Values,
+  fallback: Values[number],
+) {
+  const list = `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+  return z.preprocess(
+    emptyIsUnset,
+    z.enum(values, { error: `${name} must be ${list}` }).default(fallback as never),
   );
 }

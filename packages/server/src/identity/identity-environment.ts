@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  environmentChoice,
   environmentFlag,
   environmentInteger,
   environmentText,
@@ -19,9 +20,7 @@ export type AuthenticatorKind = (typeof AUTHENTICATOR_KINDS)[number];
  */
 export const identityEnvironmentShape = {
   /** How callers are identified: `dev-headers`, `api-key` or `jwt`. @default "dev-headers" */
-  RELAY_AUTH: z
-    .enum(AUTHENTICATOR_KINDS, { error: "RELAY_AUTH must be dev-headers, api-key or jwt" })
-    .default("dev-headers"),
+  RELAY_AUTH: environmentChoice("RELAY_AUTH", AUTHENTICATOR_KINDS, "dev-headers"),
   /** Lets `RELAY_AUTH=dev-headers` run when `NODE_ENV=production`. @default false */
   RELAY_ALLOW_DEV_HEADERS: environmentFlag("RELAY_ALLOW_DEV_HEADERS"),
   /** JSON file of hashed API keys (`relay-server keys create` writes it). Required by `api-key`. */
