@@ -1,4 +1,4 @@
-// Metering benchmark: run with `npm run build -w @wasm-relay/sandbox && node benchmarks/metering/run.mjs`.
+// Metering benchmark: `npm run build -w @wasm-relay/sandbox && node benchmarks/metering/run.mjs [repeat] [warmup]`.
 // 1. CPU-bound programs unmetered, metered by @wasm-relay/sandbox and metered by the npm peer
 //    `wasm-metering`, in one run: median times, ratios and geometric means.
 // 2. Time to meter a ~1 MiB module (synthetic) and sql.js's real 672 KiB module.
@@ -13,8 +13,9 @@ import { loadPrograms } from "./programs.mjs";
 const require = createRequire(import.meta.url);
 const peer = require("wasm-metering");
 
-const WARMUP = Number(process.env.WARMUP ?? 2);
-const REPEAT = Number(process.env.REPEAT ?? 7);
+// `node run.mjs [repeat] [warmup]`
+const REPEAT = Number(process.argv[2] ?? 7);
+const WARMUP = Number(process.argv[3] ?? 2);
 
 const median = (values) => {
   const sorted = [...values].sort((left, right) => left - right);
@@ -49,11 +50,11 @@ function oursVariant(bytes) {
 
 function peerVariant(bytes) {
   const metered = peer.meterWASM(Buffer.from(bytes), { meterType: "i32" });
-  let gas = 0;
+  const account = { gas: 0 };
   return instantiateMain(new Uint8Array(metered), {
     metering: {
       usegas: (amount) => {
-        gas += amount;
+        account.gas += amount;
       },
     },
   });

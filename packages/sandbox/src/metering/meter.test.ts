@@ -48,6 +48,22 @@ describe("meter: charging", () => {
     expect(thousand).toBe(zero + perTrip * 1000n);
   });
 
+  it("charges one unit per instruction, leaf functions at their direct call sites", async () => {
+    const module = wat(`(module
+      (type $answer (func (result i32)))
+      (table 1 funcref)
+      (elem (i32.const 0) $reachedByTable)
+      (func $reachedByTable (result i32) (i32.add (i32.const 1) (i32.const 2)))
+      (func $leaf (result i32) (i32.add (i32.const 1) (i32.const 2)))
+      (func (export "indirect") (result i32) (call_indirect (type $answer) (i32.const 0)))
+      (func (export "direct") (result i32) (call $leaf))
+      (func (export "exported") (result i32) (i32.add (i32.const 1) (i32.const 2))))`);
+    // indirect: i32.const + call_indirect, then the callee's 3; direct: call + the leaf's 3.
+    expect((await callMetered(module, "indirect", [])).gasUsed).toBe(5n);
+    expect((await callMetered(module, "direct", [])).gasUsed).toBe(4n);
+    expect((await callMetered(module, "exported", [])).gasUsed).toBe(3n);
+  });
+
   it("an infinite loop runs out of gas", async () => {
     const spin = wat(`(module (func (export "main") (loop $forever (br $forever))))`);
     const run = await callMetered(spin, "main", [], 1_000_000n);

@@ -117,8 +117,7 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
           throw new InvalidModuleError("function type index out of range", reader.position);
         counts.parameterCounts.push(type.params.length);
       }
-    } else if (section.id === SectionId.global) counts.definedGlobals = reader.u32();
-    else if (section.id === SectionId.import) {
+    } else if (section.id === SectionId.import) {
       const count = reader.u32();
       for (let index = 0; index < count; index++) {
         reader.name();
@@ -157,6 +156,7 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
       rewriteElementSection(reader, new ByteWriter(section.end - section.start), record);
     } else if (section.id === SectionId.global) {
       const count = reader.u32();
+      counts.definedGlobals = count;
       const scratch = new ByteWriter(64);
       for (let index = 0; index < count; index++) {
         readValueType(reader);
