@@ -73,13 +73,16 @@ export function createClient(options: ClientOptions): RelayClient {
       throw new TypeError(`createClient: \`${name}\` must be a number ≥ 0`);
     }
   }
+  const customFetch = options.fetch;
   const http = ky.create({
     prefixUrl,
     headers,
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Called as a plain function: a native `fetch` called as a method of another object throws
+    // "Illegal invocation" in browsers.
+    ...(customFetch ? { fetch: (input, init) => customFetch(input, init) } : {}),
   });
   const transport = createHttpTransport({
     http,

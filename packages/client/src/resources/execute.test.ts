@@ -116,6 +116,21 @@ describe("execute", () => {
     ]);
   });
 
+  it("uses a custom fetch, called as a plain function", async () => {
+    const seen = sequence([() => HttpResponse.json(executed(8))]);
+    const calls: unknown[] = [];
+    const client = createClient({
+      baseUrl: BASE_URL,
+      fetch: function (this: unknown, input, init) {
+        calls.push(this);
+        return fetch(input, init);
+      } as typeof fetch,
+    });
+    await client.execute(REQUEST);
+    expect(calls).toEqual([undefined]);
+    expect(seen).toHaveLength(1);
+  });
+
   it("uses the caller's idempotency key, or the request's", async () => {
     const seen = sequence([() => HttpResponse.json(executed(8))]);
     const { client } = testClient();
