@@ -136,6 +136,23 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
     expect((await fetch(`${relay.url}/glyphs/nobody-here`)).status).toBe(404);
   });
 
+  it("publishes and runs a scoped name (@scope/name), as two path segments", async () => {
+    const put = await fetch(`${relay.url}/glyphs/@acme/adder/1.0.0`, {
+      method: "PUT",
+      headers: { ...as("carol"), "Content-Type": "application/json" },
+      body: JSON.stringify({ cid: adderCid }),
+    });
+    expect(put.status).toBe(201);
+    const listing = await fetch(`${relay.url}/glyphs/@acme/adder`);
+    expect(await listing.json()).toEqual({
+      name: "@acme/adder",
+      owner: "carol",
+      tags: { "1.0.0": adderCid },
+    });
+    const response = await execute("glyph://@acme/adder@1.0.0", [20, 22], "carol");
+    expect(await response.json()).toMatchObject({ output: 42, resolved_cid: adderCid });
+  });
+
   it("answers bad uploads with 4xx problem documents", async () => {
     const cases: [Response, number][] = [
       [await upload(new TextEncoder().encode("hello, not wasm")), 422],
