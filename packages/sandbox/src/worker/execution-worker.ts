@@ -9,8 +9,19 @@ if (!port) throw new Error("execution-worker must run in a worker thread");
 const state = createWorkerState((workerData as { compiledCacheBytes: number }).compiledCacheBytes);
 
 port.on("message", (message: WorkerRunMessage) => {
-  void runTask(state, message).then((report) => {
-    const reply: WorkerResultMessage = { type: "result", id: message.id, ...report };
-    port.postMessage(reply);
-  });
+  void runTask(state, message)
+    .catch((error: unknown) => ({
+      outcome: {
+        success: false as const,
+        error: {
+          code: "trap" as const,
+          message: `the sandbox failed to run the module: ${error instanceof Error ? error.message : String(error)}`,
+        },
+        gasUsed: null,
+      },
+    }))
+    .then((report) => {
+      const reply: WorkerResultMessage = { type: "result", id: message.id, ...report };
+      port.postMessage(reply);
+    });
 });
