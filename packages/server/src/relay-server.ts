@@ -96,7 +96,8 @@ export async function createRelayServer(
   // Identity and authorization first: a bad setting stops start-up before stores and workers open.
   const authenticator =
     parts.authenticator ?? (await createAuthenticatorFromConfig(config, { log }));
-  const authorizer = parts.authorizer ?? (await createAuthorizerFromConfig(config, { metrics }));
+  const authorizer =
+    parts.authorizer ?? (await createAuthorizerFromConfig(config, { metrics, log }));
   const stores = await createStores({
     redisUrl: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,

@@ -3,18 +3,20 @@ import { allowAllAuthorizer } from "@wasm-relay/core";
 import type { ServerConfig } from "../config/server-config.js";
 import { ConfigurationError } from "../config/server-config.js";
 import { createHttpAuthorizer } from "./http-authorizer.js";
-import { loadPolicyFile } from "./load-policy-file.js";
-import { createPolicyFileAuthorizer } from "./policy-file-authorizer.js";
+import { watchPolicyFile } from "./policy-file-watcher.js";
 
 /** Side channels of {@link createAuthorizerFromConfig}. */
 export interface CreateAuthorizerOptions {
   /** Receives the `http` authorizer's counters. @default no-op */
   metrics?: Metrics;
+  /** Receives policy-file reloads and reload failures. @default console.error */
+  log?: (message: string) => void;
 }
 
 /**
  * Builds the authorizer ("Antigone") `RELAY_AUTHORIZER` names: core's `allowAllAuthorizer`,
- * a policy file (validated now, so that a bad rule stops start-up) or a remote decision point.
+ * a policy file (validated now, so that a bad rule stops start-up; followed when it changes)
+ * or a remote decision point.
  * @throws ConfigurationError when the variable the choice needs is unset.
  * @throws PolicyFileError pointing at each bad rule of the policy file.
  */
@@ -31,7 +33,10 @@ export async function createAuthorizerFromConfig(
           "RELAY_POLICY_FILE: required by RELAY_AUTHORIZER=policy-file",
         ]);
       }
-      return createPolicyFileAuthorizer(await loadPolicyFile(config.RELAY_POLICY_FILE));
+      return watchPolicyFile({
+        file: config.RELAY_POLICY_FILE,
+        ...(options.log ? { log: options.log } : {}),
+      });
     case "http":
       if (!config.RELAY_AUTHORIZER_URL) {
         throw new ConfigurationError(["RELAY_AUTHORIZER_URL: required by RELAY_AUTHORIZER=http"]);

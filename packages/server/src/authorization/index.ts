@@ -5,4 +5,5 @@ export * from "./http-authorizer.js";
 export * from "./load-policy-file.js";
 export * from "./policy-document.js";
 export * from "./policy-file-authorizer.js";
+export * from "./policy-file-watcher.js";
 export * from "./resource-pattern.js";
