@@ -138,7 +138,7 @@ const functionText = (
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (br $next)))
   ${index > 0 ? `(call $f${index - 1} (local.get $acc))` : "(local.get $acc)"})`;
-const functionCount = 6200;
+const functionCount = 12500;
 const parsed = wabt.parseWat(
   "big.wat",
   `(module (memory 1) ${Array.from({ length: functionCount }, (_, index) => functionText(index)).join("\n")})`,

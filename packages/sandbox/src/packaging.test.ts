@@ -17,6 +17,11 @@ executor.execute({ requestId: "r", module: { cid: "c", bytes }, inputs: [5, 3],
 `;
 
 describe("the built package", () => {
+  it("passes publint", () => {
+    const output = execFileSync("npx", ["publint", "--strict"], { cwd: packageRoot, encoding: "utf8" });
+    expect(output).not.toMatch(/Errors:|Warnings:/);
+  });
+
   it("runs a module when loaded with require (CJS dist)", () => {
     const output = execFileSync(
       process.execPath,
