@@ -22,7 +22,7 @@ describe("npm run docs (TypeDoc for all four packages)", () => {
     // The root typedoc.json, with its output moved aside so the test leaves docs/api alone.
     const result = await run(
       process.execPath,
-      [join(ROOT, "node_modules/typedoc/bin/typedoc"), "--out", out, "--treatWarningsAsErrors"],
+      [join(ROOT, "node_modules/typedoc/bin/typedoc"), "--out", out],
       {
         cwd: ROOT,
         maxBuffer: 16 * 1024 * 1024,
@@ -30,6 +30,7 @@ describe("npm run docs (TypeDoc for all four packages)", () => {
       },
     ).catch((error: { stdout?: string; stderr?: string; code?: number }) => error);
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+    expect("code" in result ? result.code : 0, output).toBe(0);
     expect(output).not.toMatch(/does not have any documentation/);
     expect(output).not.toMatch(/\[(warning|error)\]/);
     const modules = await readdir(join(out, "modules"));
