@@ -118,6 +118,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
   ): Promise<ExecutionResult> {
     const { signal, onEvent } = executeOptions;
     if (closed) throw new ExecutorUnavailableError("the sandbox executor is closed");
+    if (pool.broken) throw new ExecutorUnavailableError(pool.broken.message, 5000);
     if (signal?.aborted) throw abortError(signal);
     if (pool.full) {
       throw new ExecutorUnavailableError(

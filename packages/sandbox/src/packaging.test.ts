@@ -18,7 +18,10 @@ executor.execute({ requestId: "r", module: { cid: "c", bytes }, inputs: [5, 3],
 
 describe("the built package", () => {
   it("passes publint", () => {
-    const output = execFileSync("npx", ["publint", "--strict"], { cwd: packageRoot, encoding: "utf8" });
+    const output = execFileSync("npx", ["publint", "--strict"], {
+      cwd: packageRoot,
+      encoding: "utf8",
+    });
     expect(output).not.toMatch(/Errors:|Warnings:/);
   });
 

@@ -51,6 +51,10 @@ export class WorkerPool {
   private readonly queue: PoolJob[] = [];
   private nextJobId = 1;
   private closed = false;
+  /** Crashes in a row of workers that never came online (a broken worker script). */
+  private failedStarts = 0;
+  /** Set when workers cannot start at all; the pool then refuses work. */
+  broken: Error | undefined;
   /** Workers started to replace terminated or crashed ones. */
   replacements = 0;
 
@@ -74,6 +78,9 @@ export class WorkerPool {
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
     worker.unref();
+    worker.once("online", () => {
+      this.failedStarts = 0;
+    });
     worker.on("message", (reply: WorkerResultMessage) => this.onReply(index, worker, reply));
     worker.on("error", (error) => this.onCrash(index, worker, error));
     worker.on("exit", (code) => {
@@ -108,6 +115,7 @@ export class WorkerPool {
    */
   submit(job: PoolJob): number {
     if (this.closed) throw new Error("the pool is closed");
+    if (this.broken) throw this.broken;
     if (this.full) throw new Error("the queue is full");
     this.queue.push(job);
     const position = this.queue.length;
@@ -178,6 +186,13 @@ export class WorkerPool {
   private onCrash(index: number, worker: Worker, error: Error): void {
     const slot = this.slots[index]!;
     if (slot.worker !== worker) return;
+    if (!slot.job && ++this.failedStarts > 3 * this.slots.length) {
+      // Workers die before taking any work: stop respawning and refuse work instead.
+      this.broken = new Error(`sandbox workers cannot start: ${error.message}`);
+      for (const job of this.queue.splice(0)) job.onStop({ kind: "crashed", error: this.broken });
+      worker.removeAllListeners();
+      return;
+    }
     this.stop(slot, { kind: "crashed", error });
   }
 
