@@ -39,7 +39,10 @@ export interface SharedStores {
   rateLimit: RateLimitStore;
   /** Idempotency leases and records: Redis (across instances) or memory (per instance). */
   idempotency: IdempotencyStore;
-  /** The Redis client, when `redisUrl` was given (for other Redis adapters to share). */
+  /**
+   * The Redis client, when `redisUrl` was given (for other Redis adapters to share). Commands
+   * fail at once while disconnected and time out after 2 × `operationTimeoutMs`.
+   */
   redis?: Redis;
   /** Why the stores are not on Redis right now (empty while healthy or when memory was asked for). */
   degradedReasons(): string[];
@@ -75,7 +78,9 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
   }
   let lastError: Error | undefined;
   const redis = createRedisClient(options.redisUrl, {
-    commandTimeoutMs: timeoutMs,
+    // The stores bound their calls themselves (letting an answer that arrived during a stalled
+    // event loop still win); the client's own timeout, which cannot, only stops what outlives that.
+    commandTimeoutMs: 2 * timeoutMs,
     onError: (error) => {
       lastError = error;
     },

@@ -159,7 +159,8 @@ describe.skipIf(!located)("two relay processes sharing one Redis", () => {
         post(relays.open[i % 2]!.url, user, calculator(20, 22)),
       ),
     );
-    expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
+    const failed = answers.filter((answer) => answer.status !== 200);
+    expect(failed.map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`)).toEqual([]);
     const executed = answers.filter((answer) => answer.headers.get("idempotent-replayed") === null);
     expect(executed).toHaveLength(1);
     expect(
