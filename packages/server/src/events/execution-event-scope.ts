@@ -23,12 +23,14 @@ export function eventInScope(
   const envelope = message.payload as { user_id?: unknown; event?: unknown } | null;
   if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope))
     return undefined;
+  // Someone else's event is the common case on a busy relay: reject it first.
+  if (envelope.user_id !== scope.identity.userId && !scope.identity.roles.includes(ADMIN_ROLE)) {
+    return undefined;
+  }
   const event = envelope.event as Partial<ExecutionEvent> | null | undefined;
   if (typeof event !== "object" || event === null) return undefined;
   if (typeof event.type !== "string" || typeof event.request_id !== "string") return undefined;
   if (scope.requestId !== undefined && event.request_id !== scope.requestId) return undefined;
-  const isAdmin = scope.identity.roles.includes(ADMIN_ROLE);
-  if (!isAdmin && envelope.user_id !== scope.identity.userId) return undefined;
   return event as ExecutionEvent;
 }
 
