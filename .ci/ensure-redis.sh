@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure a Redis answers for the tests: the one at REDIS_URL, else one at 127.0.0.1:6379;
-# when none answers, installs redis-server from Debian's packages if it is absent and starts it
-# on 127.0.0.1:6379 (no persistence).
+# Makes sure a Redis answers for the tests: the one at REDIS_URL, else one at 127.0.0.1:6379, else
+# a redis-server started here on 127.0.0.1:6379 (no persistence). Installs redis-server from
+# Debian's packages when the binary is absent (the fault tests start servers of their own).
 # stdout: the port of the redis-server this script started (for the caller to shut it down with
 # `redis-cli -p PORT shutdown nosave`), nothing when a Redis was already there. Messages: stderr.
 # ENSURE_REDIS_PORT overrides 6379 (for trying the script out next to a running Redis).
@@ -20,6 +20,24 @@ answers() {
     [[ "$reply" == +PONG* || "$reply" == -NOAUTH* ]]
   ) 2>/dev/null
 }
+
+# The fault tests start redis-servers of their own, so the binary is needed even when a Redis
+# already answers.
+install_redis_server() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  say "installing redis-server from Debian's packages"
+  local as_root=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { say "not root and no sudo: cannot install redis-server"; return 1; }
+    as_root=(sudo)
+  fi
+  "${as_root[@]}" apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends redis-server >&2
+}
+
+if ! install_redis_server; then
+  say "warning: redis-server is not installed; the tests that stop and restart Redis cannot run"
+fi
 
 if [ -n "${REDIS_URL:-}" ]; then
   # redis://[user:password@]host[:port][/db]
@@ -42,17 +60,7 @@ if answers 127.0.0.1 "$port"; then
   exit 0
 fi
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  say "installing redis-server from Debian's packages"
-  as_root=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { say "not root and no sudo: cannot install redis-server"; exit 1; }
-    as_root=(sudo)
-  fi
-  "${as_root[@]}" apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends redis-server >&2
-fi
-
+command -v redis-server >/dev/null 2>&1 || { say "no Redis answers and redis-server could not be installed"; exit 1; }
 say "starting redis-server on 127.0.0.1:$port"
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
   --pidfile "/tmp/wasm-relay-ci-redis-$port.pid" --logfile "/tmp/wasm-relay-ci-redis-$port.log" >&2
