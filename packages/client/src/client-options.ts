@@ -13,7 +13,8 @@ interface ClientOptionsBase {
   fetch?: typeof fetch | undefined;
   /**
    * Bound of one attempt, from sending to having read the whole answer (for event streams: to
-   * having the answer's headers). Timeouts are not retried. @unit milliseconds @default 60000
+   * having the answer's headers). Timeouts are not retried. `0` or `Infinity`: no timeout.
+   * @unit milliseconds @default 60000
    */
   timeout?: number | undefined;
   /**

@@ -325,6 +325,19 @@ describe("execute: timeout and abort", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("treats 0, Infinity and huge timeouts as none", async () => {
+    sequence([
+      async () => {
+        await delay(50);
+        return HttpResponse.json(executed(8));
+      },
+    ]);
+    for (const timeout of [0, Number.POSITIVE_INFINITY, 3e9]) {
+      const result = await testClient({ timeout }).client.execute(REQUEST);
+      expect(result.success).toBe(true);
+    }
+  });
+
   it("applies a per-call timeout", async () => {
     sequence([
       async () => {

@@ -10,6 +10,9 @@ import {
 import { type RetryOptions, retryDelay } from "../retry/retry-policy.js";
 import { abortableSleep } from "./abortable-sleep.js";
 
+/** Longest delay `setTimeout` honours; longer ones fire at once. @unit milliseconds */
+const LONGEST_TIMER = 2_147_483_647;
+
 /** One logical HTTP call, as the resources describe it. */
 export interface TransportRequest {
   method: "GET" | "POST" | "PUT";
@@ -78,8 +81,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     const signal = request.signal
       ? AbortSignal.any([request.signal, timeoutController.signal])
       : timeoutController.signal;
+    // 0, Infinity and values beyond what timers can hold (about 24.8 days) mean no timeout.
     const timer =
-      Number.isFinite(timeout) && timeout > 0
+      timeout > 0 && timeout <= LONGEST_TIMER
         ? setTimeout(() => timeoutController.abort(), timeout)
         : undefined;
     const fail = (error: unknown): RelayError => {
