@@ -13,24 +13,41 @@ export type Abi = z.infer<typeof abiSchema>;
 export const executeRequestSchema = z
   .object({
     /** Module to run: CIDv0, CIDv1 or `glyph://name@tag`. */
-    cid: moduleReferenceSchema,
+    cid: moduleReferenceSchema.meta({
+      description: "Module to run: CIDv0 (Qm…), CIDv1 (bafk…, any multibase) or glyph://name@tag.",
+    }),
     /** Inputs: the entry's parameters (numeric ABI) or a JSON document (WASI stdin). @default [] */
-    inputs: z.union([z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]).default([]),
+    inputs: z
+      .union([z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)])
+      .default([])
+      .meta({
+        description:
+          "The entry's parameters (numeric ABI), or a JSON document passed as stdin (WASI).",
+      }),
     /** Resource policy; missing fields take the server defaults. */
-    policy: requestedPolicySchema.optional(),
+    policy: requestedPolicySchema.optional().meta({
+      description: "Resource policy; missing fields take the server's defaults.",
+    }),
     /** Explicit idempotency key; the `Idempotency-Key` header is also accepted. */
-    idempotency_key: z.string().min(1).max(255).optional(),
+    idempotency_key: z.string().min(1).max(255).optional().meta({
+      description:
+        "Explicit idempotency key; the Idempotency-Key header is also accepted. Default: the request's content hash.",
+    }),
     /** Export to call with the numeric ABI. @default "main" */
     entry: z
       .string()
       .min(1)
       .max(255)
       .regex(/^[^\s]+$/, "must not contain white space")
-      .optional(),
+      .optional()
+      .meta({ description: "Export to call with the numeric ABI. Default: main." }),
     /** Calling convention; chosen from the module's imports and exports when absent. */
-    abi: abiSchema.optional(),
+    abi: abiSchema.optional().meta({
+      description: "Calling convention; chosen from the module's imports and exports when absent.",
+    }),
   })
-  .strict();
+  .strict()
+  .meta({ description: "Body of POST /intent/execute-wasm." });
 
 /** A validated execute request (defaults applied). */
 export type ExecuteRequest = z.infer<typeof executeRequestSchema>;

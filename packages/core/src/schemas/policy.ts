@@ -4,11 +4,26 @@ import { z } from "zod";
 export const requestedPolicySchema = z
   .object({
     /** Most linear memory the module may hold. @unit bytes */
-    max_memory: z.number().int().positive().optional(),
+    max_memory: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "Most linear memory the module may hold, in bytes." }),
     /** Most metered instructions (gas units) the module may spend. */
-    max_gas: z.number().int().positive().optional(),
+    max_gas: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "Most metered instructions (gas units) the module may spend." }),
     /** Wall-clock bound of one execution. @unit milliseconds */
-    max_time: z.number().int().positive().optional(),
+    max_time: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "Wall-clock bound of one execution, in milliseconds." }),
   })
   .strict();
 
