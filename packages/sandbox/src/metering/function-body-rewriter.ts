@@ -280,10 +280,10 @@ export function rewriteFunctionBody(
         // return_call
         const index = reader.u32();
         leaf = false;
-        const leafCost = opcode === 0x10 ? context.callSiteCost(index) : undefined;
-        if (leafCost !== undefined) {
-          // A leaf callee is charged here, in this block, instead of in its own body.
-          if (!dead) segment.cost += leafCost;
+        // A leaf callee is charged here, in this block, instead of in its own body.
+        const leafCost = context.callSiteCost(index);
+        if (leafCost !== undefined && !dead) segment.cost += leafCost;
+        if (leafCost !== undefined && opcode === 0x10) {
           if (context.remapsFunctions) {
             events.push({
               kind: EventKind.ReplaceFunctionIndex,

@@ -57,10 +57,12 @@ describe("meter: charging", () => {
       (func $leaf (result i32) (i32.add (i32.const 1) (i32.const 2)))
       (func (export "indirect") (result i32) (call_indirect (type $answer) (i32.const 0)))
       (func (export "direct") (result i32) (call $leaf))
+      (func (export "tail") (result i32) (return_call $leaf))
       (func (export "exported") (result i32) (i32.add (i32.const 1) (i32.const 2))))`);
     // indirect: i32.const + call_indirect, then the callee's 3; direct: call + the leaf's 3.
     expect((await callMetered(module, "indirect", [])).gasUsed).toBe(5n);
     expect((await callMetered(module, "direct", [])).gasUsed).toBe(4n);
+    expect((await callMetered(module, "tail", [])).gasUsed).toBe(4n);
     expect((await callMetered(module, "exported", [])).gasUsed).toBe(3n);
   });
 

@@ -485,6 +485,11 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
           const parameters = counts.parameterCounts[index];
           if (parameters === undefined)
             throw new InvalidModuleError("code entry without a function");
+          if (leafCosts.has(importedFunctions + index)) {
+            // Charged at its call sites: the body stays as it is.
+            out.u32(size).bytes(bytes.subarray(start, start + size));
+            continue;
+          }
           rewriteFunctionBody(bytes, start, start + size, parameters, context, body);
           out.u32(body.length).bytes(body.toBytes());
         }
