@@ -229,7 +229,16 @@ export async function createRelayServer(
       "/metrics",
       metricsRoute({ metrics: prometheus, token: config.RELAY_METRICS_TOKEN }),
     )
-    .add("GET", "/openapi.json", openApiRoute(createOpenApiDocument()));
+    .add(
+      "GET",
+      "/openapi.json",
+      openApiRoute(
+        createOpenApiDocument({
+          authentication: config.RELAY_AUTH,
+          metricsTokenRequired: config.RELAY_METRICS_TOKEN !== undefined,
+        }),
+      ),
+    );
   if (moduleResolver) {
     registerModuleRoutes(routes, {
       resolver: moduleResolver,

@@ -1,3 +1,4 @@
+import { CALLER_SECURITY_SCHEME } from "./caller-security-scheme.js";
 import { COMPONENT_SCHEMA_PREFIX } from "./openapi-schemas.js";
 
 const PROBLEM = {
@@ -29,7 +30,7 @@ function publishGlyph(scoped: boolean) {
       description:
         "The first publisher of a name owns it; only the owner may move or add its tags. The CID must resolve to verified bytes.",
       tags: ["modules"],
-      security: [{ devHeaders: [] }],
+      security: [{ [CALLER_SECURITY_SCHEME]: [] }],
       parameters: [
         ...(scoped ? [pathParameter("scope", "Scope with its `@` (e.g. `@acme`).")] : []),
         pathParameter("name", "Glyph name."),
@@ -86,7 +87,7 @@ export function modulePaths(): Record<string, Record<string, unknown>> {
         description:
           "Stores the bytes content-addressed. The same bytes again answer 200 with the same CID and no second copy.",
         tags: ["modules"],
-        security: [{ devHeaders: [] }],
+        security: [{ [CALLER_SECURITY_SCHEME]: [] }],
         requestBody: {
           required: true,
           content: {

@@ -1,3 +1,8 @@
+import {
+  CALLER_SECURITY_SCHEME,
+  type CallerAuthentication,
+  callerSecurityScheme,
+} from "./caller-security-scheme.js";
 import { modulePaths } from "./module-paths.js";
 import {
   COMPONENT_SCHEMA_PREFIX,
@@ -9,6 +14,10 @@ import {
 export interface OpenApiDocumentOptions {
   /** Version of the API written in `info.version`. @default "0.1.0" */
   version?: string;
+  /** How callers authenticate (`RELAY_AUTH`). @default "dev-headers" */
+  authentication?: CallerAuthentication;
+  /** Whether `GET /metrics` requires `RELAY_METRICS_TOKEN`. @default false */
+  metricsTokenRequired?: boolean;
   /** Base URLs written in `servers`. @default none (relative to the document) */
   serverUrls?: readonly string[];
 }
@@ -82,7 +91,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           description:
             "Runs one module under a resource policy. An execution that ran and failed (trap, timeout, out of gas, memory limit) is a result: 200 with `success: false`. The same request (same user, module, inputs, entry and policy, or the same idempotency key) within the idempotency TTL is answered by replaying the recorded response with `Idempotent-Replayed: true`.",
           tags: ["execution"],
-          security: [{ devHeaders: [] }],
+          security: [{ [CALLER_SECURITY_SCHEME]: [] }],
           parameters: [
             {
               name: "Idempotency-Key",
@@ -144,7 +153,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           description:
             "Events of the caller's own executions (admins see all). Each message's `data` is one `ExecutionEvent` as JSON and its `id` resumes the stream through `Last-Event-ID`; when events after that id are no longer retained, an `events_lost` message (`EventsLostNotice`) says so first. With `request_id` the stream ends after that execution's terminal event (`execution_complete` or `execution_error`).",
           tags: ["execution"],
-          security: [{ devHeaders: [] }],
+          security: [{ [CALLER_SECURITY_SCHEME]: [] }],
           parameters: [
             {
               name: "request_id",
@@ -216,7 +225,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           description:
             "The Prometheus text exposition. When `RELAY_METRICS_TOKEN` is set, requires `Authorization: Bearer <token>`.",
           tags: ["operations"],
-          security: [{}, { metricsToken: [] }],
+          security: options.metricsTokenRequired ? [{ metricsToken: [] }] : [],
           responses: {
             "200": {
               description: "Prometheus text format 0.0.4.",
@@ -288,13 +297,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         },
       },
       securitySchemes: {
-        devHeaders: {
-          type: "apiKey",
-          in: "header",
-          name: "user_id",
-          description:
-            "Development identity (the seed's): the `user_id` header names the caller. Other authenticators (API keys, JWT) replace it in production.",
-        },
+        [CALLER_SECURITY_SCHEME]: callerSecurityScheme(options.authentication ?? "dev-headers"),
         metricsToken: { type: "http", scheme: "bearer", description: "`RELAY_METRICS_TOKEN`." },
       },
     },
