@@ -44,6 +44,8 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
   }
 
   return {
+    // Appends happen synchronously, in call order.
+    ordersConcurrentPublishes: true,
     async publish(topic: string, payload: JsonValue) {
       sequence += 1;
       const message: BusMessage = { id: String(sequence), topic, payload };

@@ -97,6 +97,36 @@ describe("ExecutionEventPublisher", () => {
     ]);
   });
 
+  it("keeps several publishes in flight on a bus that orders them itself", async () => {
+    const inner = createMemoryEventBus();
+    let inFlight = 0;
+    let most = 0;
+    const ordered: EventBus = {
+      ordersConcurrentPublishes: true,
+      subscribe: (...args) => inner.subscribe(...args),
+      publish(topic, payload) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        const id = inner.publish(topic, payload);
+        return new Promise((resolve) => setTimeout(resolve, 10)).then(() => {
+          inFlight -= 1;
+          return id;
+        });
+      },
+    };
+    const envelopes = await recorded((publisher) => {
+      publisher.queued();
+      publisher.fromExecutor({ type: "started", executorNode: "w" }, "n");
+      publisher.finish({ type: "execution_complete", success: true, duration: 1, gas_used: 1 });
+    }, ordered);
+    expect(most).toBe(3);
+    expect(summary(envelopes)).toEqual([
+      "execution_queued",
+      "execution_started",
+      "execution_complete",
+    ]);
+  });
+
   it("reports publish failures and goes on with the next events", async () => {
     const failures: unknown[] = [];
     const inner = createMemoryEventBus();

@@ -84,9 +84,15 @@ export class ExecutionEventPublisher {
       timestamp: new Date(this.now()).toISOString(),
     } as ExecutionEvent;
     const envelope: ExecutionEventEnvelope = { user_id: this.userId, event: full };
-    // Chain publishes so the bus sees them in order even when the adapter is asynchronous.
-    this.#pending = this.#pending
-      .then(() => this.bus.publish(BUS_TOPICS.executionEvents, envelope as unknown as JsonValue))
-      .catch(this.onPublishError);
+    const publish = () =>
+      this.bus.publish(BUS_TOPICS.executionEvents, envelope as unknown as JsonValue);
+    if (this.bus.ordersConcurrentPublishes) {
+      // The bus keeps call order by itself: no round trip waits for the previous one.
+      const sent = publish().catch(this.onPublishError);
+      this.#pending = Promise.all([this.#pending, sent]);
+    } else {
+      // Chain publishes so the bus sees them in order even when the adapter is asynchronous.
+      this.#pending = this.#pending.then(publish).catch(this.onPublishError);
+    }
   }
 }

@@ -57,6 +57,12 @@ export interface Subscription {
 /** "tmpbus": publish/subscribe of JSON payloads by topic, with bounded retention. */
 export interface EventBus {
   /**
+   * `true` when publishes issued one after another without awaiting each other still land in
+   * call order (one ordered connection, or synchronous appends), so that a publisher may keep
+   * several in flight. @default false: callers await each publish before the next
+   */
+  readonly ordersConcurrentPublishes?: boolean;
+  /**
    * Publishes `payload` on `topic`.
    * @returns the message id.
    */

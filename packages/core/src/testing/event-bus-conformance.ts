@@ -167,6 +167,25 @@ export function eventBusConformance(factory: EventBusFactory): void {
       watching.unsubscribe();
     });
 
+    it("lands concurrent publishes in call order when it claims ordersConcurrentPublishes", async () => {
+      const bus = await factory.create();
+      const topic = uniqueKey("concurrent");
+      const seen: BusMessage[] = [];
+      const subscription = await bus.subscribe(topic, (message) => seen.push(message));
+      const published = await Promise.all(
+        Array.from({ length: 50 }, (_, n) => bus.publish(topic, { n })),
+      );
+      await until(() => seen.length === 50);
+      expect(new Set(ids(seen))).toEqual(new Set(published));
+      if (bus.ordersConcurrentPublishes) {
+        expect(seen.map((message) => message.payload)).toEqual(
+          Array.from({ length: 50 }, (_, n) => ({ n })),
+        );
+        expect(ids(seen)).toEqual(published);
+      }
+      subscription.unsubscribe();
+    });
+
     it("refuses a malformed afterId with InvalidEventIdError", async () => {
       const bus = await factory.create();
       const topic = uniqueKey("malformed");

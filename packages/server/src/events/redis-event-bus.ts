@@ -277,6 +277,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   }
 
   return {
+    // Every publish is one EVALSHA on the one command connection: Redis runs them in call order.
+    ordersConcurrentPublishes: true,
     async publish(topic, payload) {
       if (closed) throw new Error("the Redis event bus is closed");
       const id = await runRedisScript(
