@@ -61,6 +61,11 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends what another writer holds, without an intermediate copy. */
+  append(other: ByteWriter): this {
+    return this.bytes(other.buffer.subarray(0, other.length));
+  }
+
   /** Appends a length-prefixed UTF-8 name. */
   name(text: string): this {
     const encoded = new TextEncoder().encode(text);

@@ -122,6 +122,22 @@ function unsupported(opcode: number, offset: number): never {
   );
 }
 
+// Functions with the same number of locals share their snippets (one cache per context).
+const snippetCache = new WeakMap<RewriteContext, Map<number, FunctionSnippets>>();
+function snippetsFor(context: RewriteContext, local: number): FunctionSnippets {
+  let byLocal = snippetCache.get(context);
+  if (!byLocal) {
+    byLocal = new Map();
+    snippetCache.set(context, byLocal);
+  }
+  let snippets = byLocal.get(local);
+  if (!snippets) {
+    snippets = new FunctionSnippets(context, local);
+    byLocal.set(local, snippets);
+  }
+  return snippets;
+}
+
 /**
  * Rewrites one function body (from its locals to its final `end`). The function gets an i64
  * local that holds the gas counter while it runs: loaded from the gas global at entry and after
@@ -155,7 +171,8 @@ export function rewriteFunctionBody(
   headerStart.u32();
   writer.u32(localGroups + 1).bytes(bytes.subarray(headerStart.position, codeStart));
   writer.u8(0x01).u8(0x7e); // one i64: the gas counter
-  const snippets = new FunctionSnippets(context, localCount);
+  const snippets = snippetsFor(context, localCount);
+  const recording = statistics === undefined;
 
   const events: RewriteEvent[] = [];
   events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
@@ -165,7 +182,7 @@ export function rewriteFunctionBody(
   let depth = 0;
   const startSegment = (checked = false) => {
     segment = { kind: EventKind.Charge, at: reader.position, cost: 0, checked };
-    events.push(segment);
+    if (recording) events.push(segment);
     dead = false;
   };
   let staticCost = 0;
@@ -176,7 +193,7 @@ export function rewriteFunctionBody(
     if (!dead) segment.cost++;
   };
   const insert = (at: number, code: Uint8Array) => {
-    events.push({ kind: EventKind.Insert, at, code });
+    if (recording) events.push({ kind: EventKind.Insert, at, code });
   };
 
   for (;;) {
@@ -284,7 +301,7 @@ export function rewriteFunctionBody(
         const leafCost = context.callSiteCost(index);
         if (leafCost !== undefined && !dead) segment.cost += leafCost;
         if (leafCost !== undefined && opcode === 0x10) {
-          if (context.remapsFunctions) {
+          if (recording && context.remapsFunctions) {
             events.push({
               kind: EventKind.ReplaceFunctionIndex,
               at,
@@ -297,7 +314,7 @@ export function rewriteFunctionBody(
           break;
         }
         insert(at, snippets.syncOut);
-        if (context.remapsFunctions) {
+        if (recording && context.remapsFunctions) {
           events.push({
             kind: EventKind.ReplaceFunctionIndex,
             at,
@@ -316,7 +333,7 @@ export function rewriteFunctionBody(
         const index = reader.u32();
         leaf = false;
         referencedFunctions.push(index);
-        if (context.remapsFunctions) {
+        if (recording && context.remapsFunctions) {
           events.push({
             kind: EventKind.ReplaceFunctionIndex,
             at,
@@ -368,7 +385,7 @@ export function rewriteFunctionBody(
       case 0x40: // memory.grow: charged per requested page
         reader.u32();
         leaf = false;
-        events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.pages });
+        insert(at, snippets.helperCalls.pages);
         charge();
         break;
       case 0x41:
@@ -403,7 +420,7 @@ export function rewriteFunctionBody(
           // memory.init data memory
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
+          insert(at, snippets.helperCalls.bytes);
         } else if (sub === 9 || sub === 13) {
           // data.drop, elem.drop
           reader.u32();
@@ -411,20 +428,20 @@ export function rewriteFunctionBody(
           // memory.copy
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
+          insert(at, snippets.helperCalls.bytes);
         } else if (sub === 11) {
           // memory.fill
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.bytes });
+          insert(at, snippets.helperCalls.bytes);
         } else if (sub === 12 || sub === 14) {
           // table.init elem table, table.copy table table
           reader.u32();
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.elements });
+          insert(at, snippets.helperCalls.elements);
         } else if (sub === 15 || sub === 17) {
           // table.grow, table.fill
           reader.u32();
-          events.push({ kind: EventKind.Insert, at, code: snippets.helperCalls.elements });
+          insert(at, snippets.helperCalls.elements);
         } else if (sub === 16) {
           // table.size
           reader.u32();

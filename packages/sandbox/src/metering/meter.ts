@@ -491,7 +491,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
             continue;
           }
           rewriteFunctionBody(bytes, start, start + size, parameters, context, body);
-          out.u32(body.length).bytes(body.toBytes());
+          out.u32(body.length).append(body);
         }
         appendHelperBodies(out);
         break;
