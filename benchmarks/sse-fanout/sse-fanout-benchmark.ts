@@ -42,12 +42,18 @@ function memoryOf(child: ChildProcess): Promise<Memory> {
 }
 
 /** A raw SSE subscriber: records the latency of each execution event it receives. */
-function subscribe(url: URL, userId: string, latencies: number[]): Promise<Socket> {
+function subscribe(
+  url: URL,
+  userId: string,
+  latencies: number[],
+  counts: { duplicates: number },
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) });
     socket.setEncoding("utf8");
     let buffer = "";
     let open = false;
+    const seenIds = new Set<string>();
     socket.on("error", reject);
     socket.on("connect", () =>
       socket.write(
@@ -65,6 +71,12 @@ function subscribe(url: URL, userId: string, latencies: number[]): Promise<Socke
       while (end >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
+        // Raw HTTP/1.1: chunk-size lines sit between the SSE blocks; look for the field itself.
+        const id = /(?:^|\n)id: ([^\r\n]+)/.exec(block)?.[1];
+        if (id !== undefined) {
+          if (seenIds.has(id)) counts.duplicates += 1;
+          seenIds.add(id);
+        }
         const at = block.indexOf('"timestamp":"');
         if (block.includes("data: {") && at >= 0) {
           const timestamp = block.slice(at + 13, block.indexOf('"', at + 13));
@@ -112,9 +124,10 @@ async function measure(bus: "memory" | "redis") {
     await post("warmup", JSON.stringify({ cid: "glyph://calculator@quantum", inputs: [i, -1] }));
   const before = await memoryOf(child);
   const latencies: number[] = [];
+  const counts = { duplicates: 0 };
   const sockets: Socket[] = [];
   for (let i = 0; i < subscriberCount; i += 1) {
-    sockets.push(await subscribe(base, `user-${i % userCount}`, latencies));
+    sockets.push(await subscribe(base, `user-${i % userCount}`, latencies, counts));
   }
   const idle = await memoryOf(child);
 
@@ -152,6 +165,7 @@ async function measure(bus: "memory" | "redis") {
     executionsPerSecond: total / elapsed,
     statuses: Object.fromEntries(statuses),
     delivered: latencies.length,
+    duplicates: counts.duplicates,
     expectedAtLeast: expected,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
@@ -174,7 +188,7 @@ for (const bus of ["memory", "redis"] as const) {
   console.log(
     [
       `\n${bus} bus: ${result.executionsPerSecond.toFixed(0)} executions/s achieved, statuses ${JSON.stringify(result.statuses)}`,
-      `  events delivered ${result.delivered} (≥ ${result.expectedAtLeast} expected: queued, started, complete × subscribers of the owner)`,
+      `  events delivered ${result.delivered} (≥ ${result.expectedAtLeast} expected: queued, started, complete × subscribers of the owner; more when a slow run also reports progress), duplicates ${result.duplicates}`,
       `  publish → receipt latency p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms; p99 / 50 ms target = ${(result.p99 / 50).toFixed(2)}`,
       `  memory per idle subscriber: heap+external ${kb(result.heapPerSubscriber)}, rss ${kb(result.rssPerSubscriber)}; rss / 50 KB target = ${(result.rssPerSubscriber / (50 * 1024)).toFixed(2)}`,
     ].join("\n"),
