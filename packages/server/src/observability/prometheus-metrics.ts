@@ -137,7 +137,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     name: "relay_execute_wasm_gas_used",
     help: "Metered instructions (gas) an execution spent.",
     labelNames: [],
-    buckets: ladderBuckets(100, options.maxGas ?? 1_000_000_000),
+    buckets: ladderBuckets(10, options.maxGas ?? 1_000_000_000),
     scale: 1,
   });
 
