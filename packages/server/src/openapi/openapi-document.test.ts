@@ -18,10 +18,11 @@ describe("createOpenApiDocument", () => {
   it("says whether /metrics needs the token", () => {
     const security = (metricsTokenRequired: boolean) =>
       (
-        createOpenApiDocument({ metricsTokenRequired }).paths["/metrics"]?.get as {
-          security: unknown;
-        }
-      ).security;
+        createOpenApiDocument({ metricsTokenRequired }).paths["/metrics"] as Record<
+          string,
+          { security: unknown }
+        >
+      ).get?.security;
     expect(security(true)).toEqual([{ metricsToken: [] }]);
     expect(security(false)).toEqual([]);
   });
@@ -31,7 +32,7 @@ describe("createOpenApiDocument", () => {
     // `inputs` has a default: optional for callers.
     expect(schemas.ExecuteRequest?.required).toEqual(["cid"]);
     expect(JSON.stringify(schemas.ExecuteRequest)).toContain("Module to run");
-    const success = (schemas.ExecuteResponse?.oneOf as { required: string[] }[])[0];
+    const success = (schemas.ExecuteResponse as { oneOf: { required: string[] }[] }).oneOf[0];
     expect(success?.required).toEqual(expect.arrayContaining(["success", "request_id", "output"]));
   });
 });
