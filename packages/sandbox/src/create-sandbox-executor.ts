@@ -8,9 +8,11 @@ import {
   type Executor,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
+import { meter } from "./metering/meter.js";
 import { ByteBudgetCache } from "./pool/byte-budget-cache.js";
 import { type PoolJob, WorkerPool, type WorkerStop } from "./pool/worker-pool.js";
 import type { WorkerOutcome, WorkerResultMessage } from "./pool/worker-protocol.js";
+import { GAS_EXPORT, METERING_IMPORT } from "./worker/metering-names.js";
 
 /** Options of {@link createSandboxExecutor}. Every field has a default. */
 export interface SandboxExecutorOptions {
@@ -58,6 +60,12 @@ export interface SandboxExecutorStats {
 
 /** The sandbox Executor: a worker pool you must close when done. */
 export interface SandboxExecutor extends Executor {
+  /**
+   * Meters a module ahead of its first execution (kept in the metered-bytes cache), so that the
+   * first request costs no more than later ones.
+   * @throws {@link InvalidModuleError} when the module cannot be metered.
+   */
+  warm(module: { cid: string; bytes: Uint8Array }): Promise<void>;
   /** Terminates the workers; running and queued tasks are rejected. */
   close(): Promise<void>;
   /** A snapshot of the pool's counters. */
@@ -73,6 +81,10 @@ function workerScript(): URL {
   return /\.[cm]?ts$/.test(here)
     ? new URL("../dist/execution-worker.js", here)
     : new URL("./execution-worker.js", here);
+}
+
+function contentDigest(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 function abortError(signal: AbortSignal): unknown {
@@ -127,9 +139,9 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
       );
     }
     const memoryPages = Math.floor(task.policy.max_memory / 65536);
-    const digest = createHash("sha256").update(task.module.bytes).digest("hex");
+    const digest = contentDigest(task.module.bytes);
     const key = `${digest}:${memoryPages}`;
-    const metered = meteredCache.get(key);
+    const metered = meteredCache.get(digest);
     const progress = new SharedArrayBuffer(8);
     const gasSpent = new Float64Array(progress);
 
@@ -176,7 +188,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
         },
         onResult(reply: WorkerResultMessage) {
           if (reply.meteredBytes)
-            meteredCache.set(key, reply.meteredBytes, reply.meteredBytes.length);
+            meteredCache.set(digest, reply.meteredBytes, reply.meteredBytes.length);
           finishWith(reply.outcome);
         },
         onStop(stop: WorkerStop) {
@@ -223,6 +235,15 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
 
   return {
     execute,
+    async warm(module) {
+      const digest = contentDigest(module.bytes);
+      if (meteredCache.get(digest)) return;
+      const metered = meter(module.bytes, {
+        refillImport: METERING_IMPORT,
+        gasExportName: GAS_EXPORT,
+      });
+      meteredCache.set(digest, metered.bytes, metered.bytes.length);
+    },
     async close() {
       closed = true;
       await pool.close();

@@ -88,6 +88,17 @@ describe("sandbox: memory", () => {
     expect(await executor.execute(taskFor(calculator, [1, 2]))).toMatchObject({ output: 3 });
   });
 
+  it("serves several memory limits from one metered module", async () => {
+    const entries = executor.stats().meteredCache.entries;
+    const two = await executor.execute(
+      taskFor(bomb, [], { policy: { max_memory: 2 * 1_048_576 } }),
+    );
+    const half = await executor.execute(taskFor(bomb, [], { policy: { max_memory: 524_288 } }));
+    expect(two).toMatchObject({ success: true, output: 2 * 1_048_576 });
+    expect(half).toMatchObject({ success: true, output: 524_288 });
+    expect(executor.stats().meteredCache.entries).toBe(entries);
+  });
+
   it("refuses a module whose initial memory is above max_memory: memory_limit", async () => {
     const big = wat(`(module (memory 32) (func (export "main")))`);
     const result = await executor.execute(taskFor(big, [], { policy: { max_memory: 1_048_576 } }));
@@ -140,6 +151,15 @@ describe("sandbox: traps and values", () => {
     expect(await executor.execute(taskFor(importing, []))).toMatchObject({
       error: { code: "invalid_module", message: expect.stringContaining("env.f") },
     });
+  });
+
+  it("warms a module: metered ahead, then run from the cache", async () => {
+    const ahead = wat(`(module (func (export "main") (result i32) (i32.const 41)))`);
+    const before = executor.stats().meteredCache.entries;
+    await executor.warm({ cid: "ahead", bytes: ahead });
+    expect(executor.stats().meteredCache.entries).toBe(before + 1);
+    expect(await executor.execute(taskFor(ahead, []))).toMatchObject({ output: 41 });
+    expect(executor.stats().meteredCache.entries).toBe(before + 1);
   });
 
   it("caches metered bytes by content", async () => {

@@ -25,6 +25,6 @@ describe("example modules build", () => {
       stdio: "pipe",
     });
     const rebuilt = JSON.parse(readFileSync(join(outputDir, "glyphs.json"), "utf8"));
-    expect(rebuilt).toEqual(EXPECTED_GLYPHS);
+    expect(rebuilt).toMatchObject(EXPECTED_GLYPHS);
   });
 });

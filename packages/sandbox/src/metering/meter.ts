@@ -15,7 +15,7 @@ import {
   type RewriteContext,
   rewriteFunctionBody,
 } from "./function-body-rewriter.js";
-import { MemoryLimitError } from "./memory-limit-error.js";
+import { capMemory, copyImportsCappingMemory, writeLimits } from "./limit-memory.js";
 import { remapNameSection } from "./name-section.js";
 
 /** Where a metered module asks its host for more gas. */
@@ -166,18 +166,6 @@ function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
     }
   }
   return counts;
-}
-
-function writeLimits(writer: ByteWriter, limits: Limits): void {
-  const flags = (limits.maximum !== undefined ? 1 : 0) | (limits.shared ? 2 : 0);
-  writer.u8(flags).u32(limits.minimum);
-  if (limits.maximum !== undefined) writer.u32(limits.maximum);
-}
-
-function capMemory(limits: Limits, maxPages: number | undefined): Limits {
-  if (maxPages === undefined) return limits;
-  if (limits.minimum > maxPages) throw new MemoryLimitError(limits.minimum, maxPages);
-  return { ...limits, maximum: Math.min(limits.maximum ?? maxPages, maxPages) };
 }
 
 /** Copies a constant expression, renumbering `ref.func`. */
@@ -396,31 +384,9 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
         break;
       }
       case SectionId.import: {
-        const count = reader.u32();
-        out.u32(count + shift);
-        for (let index = 0; index < count; index++) {
-          const start = reader.position;
-          reader.name();
-          reader.name();
-          const kind = reader.u8();
-          if (kind === 2) {
-            out.bytes(bytes.subarray(start, reader.position));
-            writeLimits(out, capMemory(readLimits(reader), options.maxMemoryPages));
-            continue;
-          }
-          if (kind === 0) reader.u32();
-          else if (kind === 1) {
-            readValueType(reader);
-            readLimits(reader);
-          } else if (kind === 3) {
-            readValueType(reader);
-            reader.u8();
-          } else {
-            reader.u8();
-            reader.u32();
-          }
-          out.bytes(bytes.subarray(start, reader.position));
-        }
+        const imports = new ByteWriter(current.end - current.start + 16);
+        const count = copyImportsCappingMemory(bytes, reader, imports, options.maxMemoryPages);
+        out.u32(count + shift).append(imports);
         if (refill) out.name(refill.module).name(refill.name).u8(0).u32(typeRefill);
         break;
       }

@@ -12,10 +12,10 @@ export interface OutputLimits {
 export interface WorkerRunMessage {
   type: "run";
   id: number;
-  /** Module bytes: already metered when `metered` is true, else the original bytes. */
+  /** Module bytes: already metered (memory not yet capped) when `metered` is true, else the original bytes. */
   bytes: Uint8Array;
   metered: boolean;
-  /** Cache key of the metered module (content digest and memory limit). */
+  /** Key of the compiled-module cache: content digest and memory limit. */
   key: string;
   entry: string;
   abi: Abi | undefined;

@@ -2,19 +2,17 @@ import type { Abi, ExecutionErrorCode, JsonValue } from "@wasm-relay/core";
 import { InvalidInputError } from "../abi/invalid-input-error.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
+import { limitMemory } from "../metering/limit-memory.js";
 import { MemoryLimitError } from "../metering/memory-limit-error.js";
 import { meter } from "../metering/meter.js";
 import { ByteBudgetCache } from "../pool/byte-budget-cache.js";
 import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js";
 import { GasAccount } from "./gas-account.js";
+import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
 import { callNumericEntry } from "./run-numeric.js";
 import { createWasiPreview1, OutputTooLargeError, ProcessExit } from "./wasi-preview1.js";
 
 const PAGE_BYTES = 65536;
-/** Import module of the metering refill function. */
-export const METERING_IMPORT = { module: "__relay_metering", name: "refill" } as const;
-/** Export name of the gas counter. */
-export const GAS_EXPORT = "__relay_gas";
 const WASI_MODULE = "wasi_snapshot_preview1";
 
 interface CompiledModule {
@@ -62,13 +60,16 @@ async function prepare(
   let bytes = message.bytes;
   try {
     if (!message.metered) {
-      bytes = meter(message.bytes, {
+      meteredBytes = meter(message.bytes, {
         refillImport: METERING_IMPORT,
         gasExportName: GAS_EXPORT,
-        maxMemoryPages: Math.floor(message.policy.max_memory / PAGE_BYTES),
       }).bytes;
-      meteredBytes = bytes;
     }
+    // One metered module serves every memory limit: the cap is applied per task.
+    bytes = limitMemory(
+      meteredBytes ?? message.bytes,
+      Math.floor(message.policy.max_memory / PAGE_BYTES),
+    );
     const info = readModuleInfo(bytes);
     info.imports = info.imports.filter((entry) => entry.module !== METERING_IMPORT.module);
     info.exports = info.exports.filter((entry) => entry.name !== GAS_EXPORT);
