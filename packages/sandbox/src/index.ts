@@ -7,6 +7,7 @@ export {
   type SandboxExecutorStats,
 } from "./create-sandbox-executor.js";
 export { CostModel } from "./metering/cost-model.js";
+export { limitMemory } from "./metering/limit-memory.js";
 export { MemoryLimitError } from "./metering/memory-limit-error.js";
 export {
   type MeteredModule,

@@ -3,7 +3,6 @@ import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import {
   type FunctionType,
-  type Limits,
   readLimits,
   readTypeSection,
   readValueType,
