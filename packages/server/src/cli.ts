@@ -25,7 +25,6 @@ async function main(): Promise<void> {
   }
   const relayServer = await createRelayServer(config);
   const url = await relayServer.listen();
-  console.error(`relay-server: listening on ${url} (POST ${url}/intent/execute-wasm)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -41,6 +40,8 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // Announced only once the signal handlers are in place: a supervisor may signal at once.
+  console.error(`relay-server: listening on ${url} (POST ${url}/intent/execute-wasm)`);
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,7 @@ import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
 import { loadServerConfig, type ServerConfig } from "./config/server-config.js";
 import { createEventBus } from "./events/create-event-bus.js";
+import { closeGracefully } from "./http/close-gracefully.js";
 import { HttpProblem } from "./http/http-problem.js";
 import { RouteTable } from "./http/route-table.js";
 import { writeProblem } from "./http/write-answer.js";
@@ -302,10 +303,9 @@ export async function createRelayServer(
       });
     },
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const end of [...openStreams]) end();
-      server.closeIdleConnections();
-      await closed;
+      await closeGracefully(server, openStreams, config.RELAY_SHUTDOWN_TIMEOUT, () =>
+        shutdown.abort(new Error("server shutting down")),
+      );
       shutdown.abort(new Error("server shutting down"));
       await executor.close?.();
       await ownedBus?.close();

@@ -94,6 +94,11 @@ export const serverEnvironmentSchema = z.object({
   ...identityEnvironmentShape,
   /** Authorization ("Antigone"): `RELAY_AUTHORIZER` and its settings (see authorization-environment.ts). */
   ...authorizationEnvironmentShape,
+  /**
+   * How long shutdown waits for in-flight requests before it cuts them.
+   * @unit milliseconds @default 30000
+   */
+  RELAY_SHUTDOWN_TIMEOUT: integer("RELAY_SHUTDOWN_TIMEOUT", 30_000),
   /** Directory served as static files at `/` (the web example). Unset: nothing is served. */
   RELAY_STATIC_DIR: optionalText,
   /** Largest module accepted by `POST /modules` or from a gateway. @unit bytes @default 16777216 */
