@@ -230,6 +230,7 @@ describe("GET /intent/execute-wasm/events", () => {
   it("drops clients that stop reading; the server's memory stays flat", async () => {
     const small = createMemoryEventBus({ retention: 10 });
     const bounded = await startRelayServer({
+      // STALLED_TEST_BUFFER=1000000000 shows this test failing without the bound.
       env: { RELAY_EVENT_BUFFER: process.env.STALLED_TEST_BUFFER ?? "65536" },
       bus: small,
       authenticator,
