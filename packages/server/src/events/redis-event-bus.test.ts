@@ -65,8 +65,12 @@ describe("Redis event bus", () => {
   });
 
   it("fans out one XREAD to many subscribers and releases them on unsubscribe", async () => {
-    const bus = newBus();
-    const topic = `fan-${Date.now()}`;
+    const isolated = `${prefix}fan:${Date.now()}:`;
+    const redis = new Redis(REDIS_URL, { commandTimeout: 2_000 });
+    clients.push(redis);
+    const bus = createRedisEventBus({ redis, keyPrefix: isolated });
+    buses.push(bus);
+    const topic = "fan";
     const seen: BusMessage[][] = [];
     const subscriptions = [];
     for (let i = 0; i < 50; i += 1) {
@@ -75,6 +79,12 @@ describe("Redis event bus", () => {
       subscriptions.push(await bus.subscribe(topic, (message) => mine.push(message)));
     }
     expect(bus.subscriberCount()).toBe(50);
+    // One reading connection for all fifty, besides the shared command connection.
+    const list = (await redis.client("LIST")) as string;
+    const readers = list
+      .split("\n")
+      .filter((line) => line.includes(` name=relay-event-reader:${isolated} `));
+    expect(readers).toHaveLength(1);
     const id = await bus.publish(topic, "x");
     await until(() => seen.every((mine) => mine.length === 1));
     expect(new Set(seen.map((mine) => mine[0]?.id))).toEqual(new Set([id]));
