@@ -4,12 +4,20 @@ import { createRedisEventBus, DEFAULT_EVENT_STREAM_PREFIX } from "./redis-event-
 
 /** Options of {@link createEventBus}. */
 export interface CreateEventBusOptions {
-  /** The shared Redis connection (`createStores().redis`); unset means the in-process bus. */
+  /**
+   * The shared Redis connection (`createStores().redis`); unset means the in-process bus. The bus
+   * opens two connections of its own from its options (commands, blocking reads).
+   */
   redis?: Redis | undefined;
   /** Prefix of the stream keys. @default "relay:events:" */
   keyPrefix?: string | undefined;
   /** Events kept per topic for `Last-Event-ID` resumption. @default 10000 */
   retention?: number | undefined;
+  /**
+   * Longest a publish or a subscription's catch-up read waits for Redis before it fails.
+   * @unit milliseconds @default 5000
+   */
+  commandTimeoutMs?: number | undefined;
   /** Receives read-loop failures of the Redis bus. */
   onError?: ((error: Error) => void) | undefined;
 }
@@ -20,7 +28,7 @@ export interface OwnedEventBus {
   bus: EventBus;
   /** Which adapter it is. */
   kind: "redis" | "memory";
-  /** Stops the Redis read loop (the shared connection stays open); nothing for memory. */
+  /** Stops the Redis read loop and closes the bus's connections (the shared one stays open). */
   close(): Promise<void>;
 }
 
@@ -36,11 +44,28 @@ export function createEventBus(options: CreateEventBusOptions): OwnedEventBus {
       close: async () => {},
     };
   }
+  // A command connection of the bus's own: the shared one fails any command after 100 ms (the
+  // stores then answer from memory), which under load would drop events and refuse streams.
+  const commands = options.redis.duplicate({
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    lazyConnect: false,
+  });
+  commands.on("error", (error: Error) => options.onError?.(error));
+  const keyPrefix = options.keyPrefix ?? DEFAULT_EVENT_STREAM_PREFIX;
   const bus = createRedisEventBus({
-    redis: options.redis,
-    keyPrefix: options.keyPrefix ?? DEFAULT_EVENT_STREAM_PREFIX,
+    redis: commands,
+    keyPrefix,
     retention: options.retention,
     onError: options.onError,
   });
-  return { bus, kind: "redis", close: () => bus.close() };
+  return {
+    bus,
+    kind: "redis",
+    close: async () => {
+      await bus.close();
+      commands.disconnect();
+    },
+  };
 }

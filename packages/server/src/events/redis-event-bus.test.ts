@@ -149,6 +149,23 @@ describe("Redis event bus", () => {
     subscription.unsubscribe();
   });
 
+  it("waits for a connection still being opened instead of failing the first commands", async () => {
+    // Like the relay's clients: no offline queue, so a command before "ready" would fail.
+    const fresh = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    clients.push(fresh);
+    expect(fresh.status).not.toBe("ready");
+    const bus = createRedisEventBus({ redis: fresh, keyPrefix: prefix });
+    buses.push(bus);
+    const topic = `early-${Date.now()}`;
+    const seen: unknown[] = [];
+    const subscription = await bus.subscribe(topic, (message) => seen.push(message.payload));
+    const ids = await Promise.all([bus.publish(topic, 1), bus.publish(topic, 2)]);
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([1, 2]);
+    expect(ids).toHaveLength(2);
+    subscription.unsubscribe();
+  });
+
   it("refuses bad options and use after close", async () => {
     const redis = clients[0] as Redis;
     expect(() => createRedisEventBus({ redis, retention: 0 })).toThrow(RangeError);

@@ -28,6 +28,11 @@ export interface RedisEventBusOptions {
   blockMs?: number | undefined;
   /** Entries read per `XREAD` and per `XRANGE` page. @default 500 */
   batchSize?: number | undefined;
+  /**
+   * Longest the first commands wait for `redis` to finish connecting (later ones fail at once
+   * while it is away, as the client is configured). @unit milliseconds @default 1000
+   */
+  connectTimeoutMs?: number | undefined;
   /** Receives read-loop failures (Redis away, a bad entry, a listener that threw). */
   onError?: ((error: Error) => void) | undefined;
 }
@@ -66,7 +71,8 @@ interface TopicState {
  * clients cost one Redis connection. A subscription with `afterId` (or `fromStart`) first reads
  * the retained entries with `XRANGE` on the shared connection while live entries are held back,
  * then merges the two by id: no loss, no duplicates.
- * @throws RangeError when `retention`, `blockMs` or `batchSize` is not a positive integer.
+ * @throws RangeError when `retention`, `blockMs`, `batchSize` or `connectTimeoutMs` is not a
+ *   positive integer.
  */
 export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBus {
   const redis = options.redis;
@@ -74,6 +80,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   const retention = positiveInteger("retention", options.retention ?? 10_000);
   const blockMs = positiveInteger("blockMs", options.blockMs ?? 5_000);
   const batchSize = positiveInteger("batchSize", options.batchSize ?? 500);
+  const connectTimeoutMs = positiveInteger("connectTimeoutMs", options.connectTimeoutMs ?? 1_000);
   const trimBatch = Math.max(1, Math.min(1_000, Math.ceil(retention / 10)));
   const report = (error: unknown) =>
     options.onError?.(error instanceof Error ? error : new Error(String(error)));
@@ -193,11 +200,25 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   }
 
   async function lastEntryId(key: string): Promise<string | undefined> {
+    await connected;
     const last = (await redis.xrevrange(key, "+", "-", "COUNT", 1)) as StreamEntry[];
     return last[0]?.[0];
   }
 
   const loop = readLoop();
+
+  // A connection still being opened fails commands at once (no offline queue): the first ones
+  // wait until it is ready, for `connectTimeoutMs` at most. Every command awaits this same
+  // promise, so they still reach Redis in call order.
+  const connected = new Promise<void>((resolve) => {
+    if (redis.status === "ready") return resolve();
+    const timer = setTimeout(resolve, connectTimeoutMs);
+    timer.unref?.();
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
   async function subscribe(
     topic: string,
@@ -281,6 +302,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     ordersConcurrentPublishes: true,
     async publish(topic, payload) {
       if (closed) throw new Error("the Redis event bus is closed");
+      await connected;
       const id = await runRedisScript(
         redis,
         PUBLISH_EVENT_SCRIPT,
