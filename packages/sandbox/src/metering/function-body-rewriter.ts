@@ -22,6 +22,8 @@ export interface RewriteContext {
   chargeBytes: number;
   chargeElements: number;
   chargePages: number;
+  /** Index of the `(i64) -> i64` slow path: takes a function's counter, returns the new one. */
+  outOfGasWithValue: number;
   /**
    * For a function charged at its call sites (see {@link FunctionStatistics.leaf}): its whole
    * static cost, by original function index; undefined for every other function.
@@ -67,12 +69,14 @@ class FunctionSnippets {
       .bytes(localBytes)
       .toBytes();
     // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end
+    // i64.const 0; i64.lt_s; if; local.get; call $slow_path; local.set; end
     this.checkTail = new ByteWriter(40)
-      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40]))
-      .bytes(this.syncOut)
+      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40, 0x20]))
+      .bytes(localBytes)
       .u8(0x10)
-      .u32(context.gasOut)
-      .bytes(this.syncIn)
+      .u32(context.outOfGasWithValue)
+      .u8(0x21)
+      .bytes(localBytes)
       .u8(0x0b)
       .toBytes();
     const around = (helper: number) =>

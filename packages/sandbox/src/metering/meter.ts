@@ -56,6 +56,8 @@ export interface MeteredModule {
 }
 
 const MAX_I64 = 2n ** 63n - 1n;
+/** Functions appended to every metered module (out of gas, three dynamic charges, slow path). */
+const HELPER_COUNT = 5;
 
 // Canonical order of the known sections (custom sections keep their place after a known one).
 const SECTION_ORDER: Record<number, number> = {
@@ -354,6 +356,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
   const chargeBytes = firstHelper + 1;
   const chargeElements = firstHelper + 2;
   const chargePages = firstHelper + 3;
+  const outOfGasWithValue = firstHelper + 4;
   const gasGlobal = counts.importedGlobals + counts.definedGlobals;
 
   const leafCosts = new Map<number, number>();
@@ -365,6 +368,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
     chargeBytes,
     chargeElements,
     chargePages,
+    outOfGasWithValue,
     callSiteCost: (index) => leafCosts.get(index),
   };
   findLeafFunctions(bytes, sections, counts, context, leafCosts);
@@ -392,8 +396,8 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
       case SectionId.function: {
         sawFunction = true;
         const count = reader.u32();
-        out.u32(count + 4).bytes(bytes.subarray(reader.position, current.end));
-        out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32);
+        out.u32(count + HELPER_COUNT).bytes(bytes.subarray(reader.position, current.end));
+        out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeRefill);
         break;
       }
       case SectionId.memory: {
@@ -440,7 +444,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
         const count = reader.u32();
         if (count !== counts.definedFunctions)
           throw new InvalidModuleError("function and code section counts differ");
-        out.u32(count + 4);
+        out.u32(count + HELPER_COUNT);
         const body = new ByteWriter(1024);
         for (let index = 0; index < count; index++) {
           const size = reader.u32();
@@ -502,6 +506,20 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
       dynamicChargeBody(gasGlobal, gasOut, shiftBytes),
       dynamicChargeBody(gasGlobal, gasOut, new Uint8Array()),
       dynamicChargeBody(gasGlobal, gasOut, multiplyPages),
+      // (i64) -> i64: the out-of-line slow path of a function's checks: stores the function's
+      // counter, runs out-of-gas, returns the counter to continue with.
+      new ByteWriter(16)
+        .u8(0x00)
+        .u8(0x20)
+        .u8(0x00)
+        .u8(0x24)
+        .u32(gasGlobal)
+        .u8(0x10)
+        .u32(gasOut)
+        .u8(0x23)
+        .u32(gasGlobal)
+        .u8(0x0b)
+        .toBytes(),
     ];
     for (const body of bodies) out.u32(body.length).bytes(body);
   }
@@ -533,11 +551,12 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
     added.push({
       id: SectionId.function,
       payload: new ByteWriter(8)
-        .u32(4)
+        .u32(HELPER_COUNT)
         .u32(typeVoid)
         .u32(typeI32ToI32)
         .u32(typeI32ToI32)
         .u32(typeI32ToI32)
+        .u32(typeRefill)
         .toBytes(),
     });
   }
@@ -553,7 +572,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
     });
   }
   if (!sawCode) {
-    const out = new ByteWriter(128).u32(4);
+    const out = new ByteWriter(128).u32(HELPER_COUNT);
     appendHelperBodies(out);
     added.push({ id: SectionId.code, payload: out.toBytes() });
   }
