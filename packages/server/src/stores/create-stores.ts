@@ -53,7 +53,9 @@ export interface SharedStores {
 /**
  * Creates the relay's shared stores. Without `redisUrl`: the memory stores of core. With it:
  * the Redis adapters behind a fallback: no call waits on Redis longer than `operationTimeoutMs`;
- * on a failure the stores answer from memory (limits and deduplication then hold per instance),
+ * a call that fails or times out is answered from memory, and a connection error, an error reply
+ * or three timeouts in a row switch the stores to memory (limits and deduplication then hold per
+ * instance),
  * `degradedReasons()` says why and `relay.store.fallback` counts each such decision; a probe
  * (`PING` every 250 ms) switches back to Redis as soon as it answers again.
  * Never rejects because Redis is down at start-up: the stores then start degraded.

@@ -1,7 +1,7 @@
 import type { IdempotencyStore, Metrics } from "@wasm-relay/core";
+import { callPrimary } from "./call-primary.js";
 import type { RedisAvailability } from "./redis-availability.js";
 import { STORE_FALLBACK_METRIC } from "./store-fallback-metric.js";
-import { withTimeBound } from "./time-bound.js";
 
 /** Options of {@link createFallbackIdempotencyStore}. */
 export interface FallbackIdempotencyStoreOptions {
@@ -39,13 +39,16 @@ export function createFallbackIdempotencyStore(
     async begin(key, fingerprint, leaseMs) {
       if (availability.available) {
         try {
-          const begun = await withTimeBound(primary.begin(key, fingerprint, leaseMs), timeoutMs);
+          const begun = await callPrimary(
+            availability,
+            () => primary.begin(key, fingerprint, leaseMs),
+            timeoutMs,
+          );
           return begun.state === "acquired"
             ? { state: "acquired", leaseToken: PRIMARY + begun.leaseToken }
             : begun;
         } catch (error) {
           if (error instanceof RangeError) throw error;
-          availability.markUnavailable(error);
         }
       }
       countFallback();
@@ -61,13 +64,13 @@ export function createFallbackIdempotencyStore(
       }
       if (!leaseToken.startsWith(PRIMARY)) return false;
       try {
-        return await withTimeBound(
-          primary.complete(key, leaseToken.slice(PRIMARY.length), record, ttlMs),
+        return await callPrimary(
+          availability,
+          () => primary.complete(key, leaseToken.slice(PRIMARY.length), record, ttlMs),
           timeoutMs,
         );
       } catch (error) {
         if (error instanceof RangeError) throw error;
-        availability.markUnavailable(error);
         return false;
       }
     },
@@ -77,11 +80,12 @@ export function createFallbackIdempotencyStore(
         return fallback.release(key, leaseToken.slice(FALLBACK.length));
       }
       if (!leaseToken.startsWith(PRIMARY)) return;
-      try {
-        await withTimeBound(primary.release(key, leaseToken.slice(PRIMARY.length)), timeoutMs);
-      } catch (error) {
-        availability.markUnavailable(error);
-      }
+      // A lease that cannot be released now expires by itself.
+      await callPrimary(
+        availability,
+        () => primary.release(key, leaseToken.slice(PRIMARY.length)),
+        timeoutMs,
+      ).catch(() => undefined);
     },
   };
 }

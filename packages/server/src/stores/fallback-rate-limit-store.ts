@@ -1,7 +1,7 @@
 import type { Metrics, RateLimitStore } from "@wasm-relay/core";
+import { callPrimary } from "./call-primary.js";
 import type { RedisAvailability } from "./redis-availability.js";
 import { STORE_FALLBACK_METRIC } from "./store-fallback-metric.js";
-import { withTimeBound } from "./time-bound.js";
 
 /** Options of {@link createFallbackRateLimitStore}. */
 export interface FallbackRateLimitStoreOptions {
@@ -30,10 +30,13 @@ export function createFallbackRateLimitStore(
     async consume(key, rule, nowMs) {
       if (availability.available) {
         try {
-          return await withTimeBound(primary.consume(key, rule, nowMs), timeoutMs);
+          return await callPrimary(
+            availability,
+            () => primary.consume(key, rule, nowMs),
+            timeoutMs,
+          );
         } catch (error) {
           if (error instanceof RangeError) throw error;
-          availability.markUnavailable(error);
         }
       }
       metrics.increment(STORE_FALLBACK_METRIC, { store: "rate_limit" });

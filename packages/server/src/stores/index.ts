@@ -1,3 +1,4 @@
+export * from "./call-primary.js";
 export * from "./create-stores.js";
 export * from "./fallback-idempotency-store.js";
 export * from "./fallback-rate-limit-store.js";

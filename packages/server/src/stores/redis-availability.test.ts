@@ -44,4 +44,21 @@ describe("createRedisAvailability", () => {
     expect(availability.reason).toBe("redis unreachable: no answer within 20 ms");
     availability.close();
   });
+
+  it("takes three timeouts in a row to become unavailable; an answer in between resets the count", () => {
+    const availability = createRedisAvailability({
+      probe: async () => {},
+      probeIntervalMs: 10_000,
+    });
+    availability.recordTimeout(new Error("no answer within 100 ms"));
+    availability.recordTimeout(new Error("no answer within 100 ms"));
+    availability.recordSuccess();
+    availability.recordTimeout(new Error("no answer within 100 ms"));
+    availability.recordTimeout(new Error("no answer within 100 ms"));
+    expect(availability.available).toBe(true);
+    availability.recordTimeout(new Error("no answer within 100 ms"));
+    expect(availability.available).toBe(false);
+    expect(availability.reason).toBe("redis unreachable: no answer within 100 ms");
+    availability.close();
+  });
 });

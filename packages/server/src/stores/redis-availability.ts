@@ -8,6 +8,12 @@ export interface RedisAvailabilityOptions {
   probeTimeoutMs?: number;
   /** Pause between probes while Redis is unavailable. @unit milliseconds @default 250 */
   probeIntervalMs?: number;
+  /**
+   * Timeouts in a row (no success between them) that make Redis unavailable. One slow answer,
+   * e.g. while this process' event loop was stalled, sends only that call to memory.
+   * @default 3
+   */
+  timeoutsBeforeUnavailable?: number;
 }
 
 /**
@@ -20,8 +26,12 @@ export interface RedisAvailability {
   readonly available: boolean;
   /** Why Redis is not used (`redis unreachable: …`), or `undefined` while it is. */
   readonly reason: string | undefined;
-  /** Records a failure: Redis is unavailable until a probe succeeds. */
+  /** Records a failure (connection lost, error reply): Redis is unavailable until a probe succeeds. */
   markUnavailable(cause: unknown): void;
+  /** Records a call that got no answer in time; enough of them in a row make Redis unavailable. */
+  recordTimeout(cause: unknown): void;
+  /** Records a call Redis answered in time (ends a run of timeouts). */
+  recordSuccess(): void;
   /** Stops probing (for shutdown). */
   close(): void;
 }
@@ -42,6 +52,8 @@ function describe(cause: unknown): string {
 export function createRedisAvailability(options: RedisAvailabilityOptions): RedisAvailability {
   const probeTimeout = options.probeTimeoutMs ?? 100;
   const probeInterval = options.probeIntervalMs ?? 250;
+  const timeoutsBeforeUnavailable = options.timeoutsBeforeUnavailable ?? 3;
+  let timeoutsInARow = 0;
   let reason: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -52,6 +64,7 @@ export function createRedisAvailability(options: RedisAvailabilityOptions): Redi
       try {
         await withTimeBound(options.probe(), probeTimeout);
         reason = undefined;
+        timeoutsInARow = 0;
         timer = undefined;
       } catch (error) {
         reason = `redis unreachable: ${describe(error)}`;
@@ -74,6 +87,13 @@ export function createRedisAvailability(options: RedisAvailabilityOptions): Redi
       if (closed) return;
       reason = `redis unreachable: ${describe(cause)}`;
       scheduleProbe();
+    },
+    recordTimeout(cause) {
+      timeoutsInARow += 1;
+      if (timeoutsInARow >= timeoutsBeforeUnavailable) this.markUnavailable(cause);
+    },
+    recordSuccess() {
+      timeoutsInARow = 0;
     },
     close() {
       closed = true;

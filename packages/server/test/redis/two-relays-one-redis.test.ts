@@ -156,10 +156,11 @@ describe.skipIf(!located)("two relay processes sharing one Redis", () => {
         const answer = await post(relays.limited[instance]!.url, user, calculator(n, 2));
         statuses = statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         if (answer.status === 200) accepted.push(answer);
-        await sleep(5);
+        // About 80 requests a second in all: far over the limit, light on a busy 2-core machine.
+        await sleep(20);
       }
     };
-    await Promise.all([0, 1, 0, 1].map(loop));
+    await Promise.all([0, 1].map(loop));
     const fallbacks = await Promise.all(relays.limited.map((relay) => fallbackCount(relay.url)));
     expect(fallbacks, "a relay answered from memory: Redis took over 100 ms").toEqual([0, 0]);
     expect([...statuses.keys()].sort()).toEqual([200, 429]);
