@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Server tests start real servers and worker threads; two cores are plenty busy with one file at a time.
     fileParallelism: false,
+    // Checks every relay response a test sees against the OpenAPI document.
+    setupFiles: ["test/openapi/response-conformance-setup.ts"],
   },
 });

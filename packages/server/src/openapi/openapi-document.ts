@@ -192,6 +192,10 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
                 },
               },
             },
+            "204": {
+              description:
+                "With `request_id` and a `Last-Event-ID` at or after that execution's terminal event: nothing more will come (an EventSource stops reconnecting).",
+            },
             "400": problem("`Last-Event-ID`, `request_id` or an identity header is malformed."),
             "401": responseReference("Unauthenticated"),
             "500": responseReference("InternalError"),

@@ -253,6 +253,17 @@ describe("real responses conform to the document", () => {
     }
   });
 
+  it("the suite-wide hook (response-conformance-setup.ts) checked this file's responses too", async () => {
+    const checked = () =>
+      (globalThis as unknown as Record<symbol, number>)[
+        Symbol.for("wasm-relay.openapi-checked-responses")
+      ] ?? 0;
+    const before = checked();
+    await fetch(`${relay.url}/intent/execute-wasm/health`);
+    await expect.poll(checked).toBe(before + 1);
+    expect(before).toBeGreaterThan(30);
+  });
+
   it("the checker itself refuses a body that does not conform", () => {
     expect(() =>
       conformance.check({
