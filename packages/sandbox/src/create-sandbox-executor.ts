@@ -142,8 +142,6 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     const digest = contentDigest(task.module.bytes);
     const key = `${digest}:${memoryPages}`;
     const metered = meteredCache.get(digest);
-    const progress = new SharedArrayBuffer(8);
-    const gasSpent = new Float64Array(progress);
 
     return new Promise<ExecutionResult>((resolve, reject) => {
       let startedAt = 0;
@@ -171,9 +169,8 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           inputs: task.inputs,
           policy: task.policy,
           limits,
-          progress,
         },
-        onStart(workerIndex) {
+        onStart(workerIndex, gasSpent) {
           startedAt = performance.now();
           onEvent?.({ type: "started", executorNode: `${nodeName}/worker-${workerIndex + 1}` });
           if (onEvent) {

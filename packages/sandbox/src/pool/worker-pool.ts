@@ -12,8 +12,11 @@ export interface PoolJob {
   message: Omit<WorkerRunMessage, "id">;
   /** Wall-clock limit from dispatch. @unit milliseconds */
   timeLimitMs: number;
-  /** Called when a worker takes the job. */
-  onStart(workerIndex: number): void;
+  /**
+   * Called when a worker takes the job, with the worker's progress cell: one float64, the gas
+   * spent so far, written by the worker while the module runs.
+   */
+  onStart(workerIndex: number, progress: Float64Array): void;
   /** Called with the worker's answer. */
   onResult(reply: WorkerResultMessage): void;
   /** Called when the worker was stopped (and replaced) before answering. */
@@ -23,6 +26,7 @@ export interface PoolJob {
 interface Slot {
   index: number;
   worker: Worker;
+  progress: Float64Array;
   job: PoolJob | undefined;
   jobId: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -60,9 +64,11 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {
     for (let index = 0; index < options.size; index++) {
+      const progress = new Float64Array(new SharedArrayBuffer(8));
       this.slots.push({
         index,
-        worker: this.spawn(index),
+        worker: this.spawn(index, progress),
+        progress,
         job: undefined,
         jobId: 0,
         timer: undefined,
@@ -70,9 +76,9 @@ export class WorkerPool {
     }
   }
 
-  private spawn(index: number): Worker {
+  private spawn(index: number, progress: Float64Array): Worker {
     const worker = new Worker(this.options.script, {
-      workerData: this.options.workerData,
+      workerData: { ...(this.options.workerData as object), progress: progress.buffer },
       // A worker inherits the parent's flags; `--input-type` (from `node -e`) would stop it.
       execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
@@ -147,7 +153,8 @@ export class WorkerPool {
       slot.jobId = id;
       slot.worker.ref();
       slot.timer = setTimeout(() => this.stop(slot, { kind: "timeout" }), job.timeLimitMs);
-      job.onStart(slot.index);
+      slot.progress[0] = 0;
+      job.onStart(slot.index, slot.progress);
       slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
     }
   }
@@ -168,7 +175,9 @@ export class WorkerPool {
     old.on("error", () => {});
     void old.terminate();
     if (!this.closed) {
-      slot.worker = this.spawn(slot.index);
+      // A fresh progress cell: the terminated worker may still write to the old one.
+      slot.progress = new Float64Array(new SharedArrayBuffer(8));
+      slot.worker = this.spawn(slot.index, slot.progress);
       this.replacements++;
     }
     job?.onStop(stop);

@@ -22,8 +22,6 @@ export interface WorkerRunMessage {
   inputs: JsonValue;
   policy: Policy;
   limits: OutputLimits;
-  /** One float64: gas spent so far, written by the worker while the module runs. */
-  progress: SharedArrayBuffer;
 }
 
 /** What a worker answers, before the main thread adds the duration. */

@@ -6,7 +6,8 @@ import { createWorkerState, runTask } from "./run-task.js";
 const port = parentPort;
 if (!port) throw new Error("execution-worker must run in a worker thread");
 
-const state = createWorkerState((workerData as { compiledCacheBytes: number }).compiledCacheBytes);
+const data = workerData as { compiledCacheBytes: number; progress: SharedArrayBuffer };
+const state = createWorkerState(data.compiledCacheBytes, new Float64Array(data.progress));
 
 port.on("message", (message: WorkerRunMessage) => {
   void runTask(state, message)
