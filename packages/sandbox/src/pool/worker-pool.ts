@@ -1,6 +1,8 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import type { WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Why a worker stopped before answering: the pool's timer, an abort, or a crash. */
 export type WorkerStop =
   | { kind: "timeout" }
@@ -152,7 +154,11 @@ export class WorkerPool {
       slot.job = job;
       slot.jobId = id;
       slot.worker.ref();
-      slot.timer = setTimeout(() => this.stop(slot, { kind: "timeout" }), job.timeLimitMs);
+      slot.timer = setTimeout(
+        () => this.stop(slot, { kind: "timeout" }),
+        // setTimeout fires at once beyond 2^31 - 1 ms; such a limit is as good as none.
+        Math.min(job.timeLimitMs, MAX_TIMER_MS),
+      );
       slot.progress[0] = 0;
       job.onStart(slot.index, slot.progress);
       slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
