@@ -29,11 +29,13 @@ import { defaultModuleDirectory } from "./modules/default-module-directory.js";
 import { preloadModules } from "./modules/preload-modules.js";
 import { withExecutionLog } from "./observability/execution-log.js";
 import { executorHealth } from "./observability/executor-health.js";
+import { observeHttpRequests } from "./observability/http-request-metrics.js";
 import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
 import { createPrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { teeMetrics } from "./observability/tee-metrics.js";
 import { createOpenApiDocument } from "./openapi/openapi-document.js";
+import { createRouteTemplateMatcher } from "./openapi/route-template-matcher.js";
 import { eventsRoute } from "./routes/events-route.js";
 import { executeRoute } from "./routes/execute-route.js";
 import { healthRoute } from "./routes/health-route.js";
@@ -280,9 +282,14 @@ export async function createRelayServer(
     }
   };
 
+  const observeHttp = observeHttpRequests(
+    prometheus.registry,
+    createRouteTemplateMatcher(createOpenApiDocument().paths),
+  );
   const server = createServer(
     { headersTimeout: 20_000, requestTimeout: 120_000, keepAliveTimeout: 5_000 },
     (request, response) => {
+      observeHttp(request, response);
       void handle(request, response);
     },
   );

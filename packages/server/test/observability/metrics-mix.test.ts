@@ -138,6 +138,25 @@ describe("GET /metrics after a scripted mix of requests", () => {
     );
     expect(sumOf(metrics, "relay_execute_wasm_gas_used_count")).toBe(meteredExecutions);
     expect(sumOf(metrics, "relay_store_fallback_active")).toBe(0);
+    // The same requests by HTTP status, on the route's template.
+    const http = (status: string) =>
+      sumOf(metrics, "relay_http_requests_total", { route: "/intent/execute-wasm", status });
+    expect(http("200")).toBe(expected.success + expected.trap + expected.replayed);
+    expect(http("400")).toBe(expected.invalid);
+    expect(http("403")).toBe(expected.denied);
+    expect(http("429")).toBe(expected.rateLimited);
+    expect(
+      sumOf(metrics, "relay_http_request_duration_seconds_count", {
+        route: "/intent/execute-wasm",
+      }),
+    ).toBe(
+      expected.success +
+        expected.trap +
+        expected.replayed +
+        expected.invalid +
+        expected.denied +
+        expected.rateLimited,
+    );
     expect(sumOf(metrics, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
 
     // One log line per execute call, without inputs, outputs or credentials.
