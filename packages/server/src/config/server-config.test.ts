@@ -4,7 +4,12 @@ import { ConfigurationError, loadServerConfig } from "./server-config.js";
 describe("loadServerConfig", () => {
   it("takes the embedded defaults from an empty environment", () => {
     const config = loadServerConfig({});
-    expect(config).toMatchObject({ PORT: 3000, RELAY_RATE_LIMIT: 10, RELAY_RATE_WINDOW: 60000, RELAY_IDEMPOTENCY_TTL: 300000 });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      RELAY_RATE_LIMIT: 10,
+      RELAY_RATE_WINDOW: 60000,
+      RELAY_IDEMPOTENCY_TTL: 300000,
+    });
     expect(config.REDIS_URL).toBeUndefined();
   });
 
@@ -22,6 +27,8 @@ describe("loadServerConfig", () => {
   });
 
   it("refuses defaults above their maxima", () => {
-    expect(() => loadServerConfig({ RELAY_DEFAULT_MAX_TIME: "90000" })).toThrow(/RELAY_DEFAULT_MAX_TIME/);
+    expect(() => loadServerConfig({ RELAY_DEFAULT_MAX_TIME: "90000" })).toThrow(
+      /RELAY_DEFAULT_MAX_TIME/,
+    );
   });
 });
