@@ -1,6 +1,7 @@
 import { ByteReader } from "../binary/byte-reader.js";
-import { ByteWriter } from "../binary/byte-writer.js";
+import type { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { type FunctionSnippets, snippetsFor } from "./function-snippets.js";
 import {
   skipAtomicImmediates,
   skipBlockType,
@@ -41,61 +42,6 @@ export interface FunctionStatistics {
   referencedFunctions: number[];
 }
 
-/**
- * The code snippets of one function, whose gas lives in local `local` between synchronisation
- * points (calls, exits, handlers), so the hot path touches registers, not the global.
- */
-class FunctionSnippets {
-  readonly syncOut: Uint8Array;
-  readonly syncIn: Uint8Array;
-  private readonly local: Uint8Array;
-  private readonly checkTail: Uint8Array;
-  readonly helperCalls: { bytes: Uint8Array; elements: Uint8Array; pages: Uint8Array };
-
-  constructor(context: RewriteContext, local: number) {
-    const localBytes = new ByteWriter(5).u32(local).toBytes();
-    const globalBytes = new ByteWriter(5).u32(context.gasGlobal).toBytes();
-    this.local = localBytes;
-    this.syncOut = new ByteWriter(12)
-      .u8(0x20)
-      .bytes(localBytes)
-      .u8(0x24)
-      .bytes(globalBytes)
-      .toBytes();
-    this.syncIn = new ByteWriter(12)
-      .u8(0x23)
-      .bytes(globalBytes)
-      .u8(0x21)
-      .bytes(localBytes)
-      .toBytes();
-    // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end
-    // i64.const 0; i64.lt_s; if; local.get; call $slow_path; local.set; end
-    this.checkTail = new ByteWriter(40)
-      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40, 0x20]))
-      .bytes(localBytes)
-      .u8(0x10)
-      .u32(context.outOfGasWithValue)
-      .u8(0x21)
-      .bytes(localBytes)
-      .u8(0x0b)
-      .toBytes();
-    const around = (helper: number) =>
-      new ByteWriter(32).bytes(this.syncOut).u8(0x10).u32(helper).bytes(this.syncIn).toBytes();
-    this.helperCalls = {
-      bytes: around(context.chargeBytes),
-      elements: around(context.chargeElements),
-      pages: around(context.chargePages),
-    };
-  }
-
-  /** `local -= cost`, and with `checked`, call the out-of-gas helper when below zero. */
-  writeCharge(writer: ByteWriter, cost: number, checked: boolean): void {
-    writer.u8(0x20).bytes(this.local).u8(0x42).signed(BigInt(cost)).u8(0x7d);
-    if (checked) writer.u8(0x22).bytes(this.local).bytes(this.checkTail);
-    else writer.u8(0x21).bytes(this.local);
-  }
-}
-
 const EventKind = { Charge: 0, Insert: 1, ReplaceFunctionIndex: 2 } as const;
 
 interface ChargeEvent {
@@ -124,22 +70,6 @@ function unsupported(opcode: number, offset: number): never {
     `unsupported instruction 0x${opcode.toString(16)} (not enabled by default in Node 20)`,
     offset,
   );
-}
-
-// Functions with the same number of locals share their snippets (one cache per context).
-const snippetCache = new WeakMap<RewriteContext, Map<number, FunctionSnippets>>();
-function snippetsFor(context: RewriteContext, local: number): FunctionSnippets {
-  let byLocal = snippetCache.get(context);
-  if (!byLocal) {
-    byLocal = new Map();
-    snippetCache.set(context, byLocal);
-  }
-  let snippets = byLocal.get(local);
-  if (!snippets) {
-    snippets = new FunctionSnippets(context, local);
-    byLocal.set(local, snippets);
-  }
-  return snippets;
 }
 
 /**

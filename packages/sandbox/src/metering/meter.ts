@@ -1,20 +1,13 @@
 import { ByteReader } from "../binary/byte-reader.js";
 import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
-import {
-  type FunctionType,
-  readLimits,
-  readTypeSection,
-  readValueType,
-} from "../binary/module-info.js";
-import { readSections, type Section, SectionId } from "../binary/sections.js";
+import { readLimits, readValueType } from "../binary/module-info.js";
+import { readSections, SectionId } from "../binary/sections.js";
 import { CostModel } from "./cost-model.js";
-import {
-  type FunctionStatistics,
-  type RewriteContext,
-  rewriteFunctionBody,
-} from "./function-body-rewriter.js";
+import { type RewriteContext, rewriteFunctionBody } from "./function-body-rewriter.js";
+import { copyConstantExpression, rewriteElementSection } from "./function-references.js";
 import { capMemory, copyImportsCappingMemory, writeLimits } from "./limit-memory.js";
+import { countModule, findLeafFunctions } from "./module-survey.js";
 import { remapNameSection } from "./name-section.js";
 
 /** Where a metered module asks its host for more gas. */
@@ -76,177 +69,6 @@ const SECTION_ORDER: Record<number, number> = {
   11: 13,
 };
 
-interface ModuleCounts {
-  types: number;
-  importedFunctions: number;
-  importedGlobals: number;
-  definedFunctions: number;
-  definedGlobals: number;
-  exportNames: Set<string>;
-  /** Parameter count of each defined function. */
-  parameterCounts: number[];
-  /** Functions reachable other than by a direct call: exported, start, in tables, ref.func. */
-  escapingFunctions: Set<number>;
-}
-
-function countModule(bytes: Uint8Array, sections: Section[]): ModuleCounts {
-  const counts: ModuleCounts = {
-    types: 0,
-    importedFunctions: 0,
-    importedGlobals: 0,
-    definedFunctions: 0,
-    definedGlobals: 0,
-    exportNames: new Set(),
-    parameterCounts: [],
-    escapingFunctions: new Set(),
-  };
-  const record = (index: number) => {
-    counts.escapingFunctions.add(index);
-    return index;
-  };
-  let types: FunctionType[] = [];
-  for (const section of sections) {
-    const reader = new ByteReader(bytes, section.start, section.end);
-    if (section.id === SectionId.type) {
-      types = readTypeSection(reader);
-      counts.types = types.length;
-    } else if (section.id === SectionId.function) {
-      counts.definedFunctions = reader.u32();
-      for (let index = 0; index < counts.definedFunctions; index++) {
-        const type = types[reader.u32()];
-        if (!type)
-          throw new InvalidModuleError("function type index out of range", reader.position);
-        counts.parameterCounts.push(type.params.length);
-      }
-    } else if (section.id === SectionId.import) {
-      const count = reader.u32();
-      for (let index = 0; index < count; index++) {
-        reader.name();
-        reader.name();
-        const kind = reader.u8();
-        if (kind === 0) {
-          reader.u32();
-          counts.importedFunctions++;
-        } else if (kind === 1) {
-          readValueType(reader);
-          readLimits(reader);
-        } else if (kind === 2) {
-          readLimits(reader);
-        } else if (kind === 3) {
-          readValueType(reader);
-          reader.u8();
-          counts.importedGlobals++;
-        } else if (kind === 4) {
-          reader.u8();
-          reader.u32();
-        } else {
-          throw new InvalidModuleError(`unknown import kind ${kind}`, reader.position - 1);
-        }
-      }
-    } else if (section.id === SectionId.export) {
-      const count = reader.u32();
-      for (let index = 0; index < count; index++) {
-        counts.exportNames.add(reader.name());
-        const kind = reader.u8();
-        const exported = reader.u32();
-        if (kind === 0) record(exported);
-      }
-    } else if (section.id === SectionId.start) {
-      record(reader.u32());
-    } else if (section.id === SectionId.element) {
-      rewriteElementSection(reader, new ByteWriter(section.end - section.start), record);
-    } else if (section.id === SectionId.global) {
-      const count = reader.u32();
-      counts.definedGlobals = count;
-      const scratch = new ByteWriter(64);
-      for (let index = 0; index < count; index++) {
-        readValueType(reader);
-        reader.u8();
-        copyConstantExpression(reader, scratch, record);
-      }
-    }
-  }
-  return counts;
-}
-
-/** Copies a constant expression, renumbering `ref.func`. */
-function copyConstantExpression(
-  reader: ByteReader,
-  writer: ByteWriter,
-  remapFunction: (index: number) => number,
-): void {
-  for (;;) {
-    const start = reader.position;
-    const opcode = reader.u8();
-    switch (opcode) {
-      case 0x0b:
-        writer.u8(0x0b);
-        return;
-      case 0x41:
-        reader.skipSigned(32);
-        break;
-      case 0x42:
-        reader.skipSigned(64);
-        break;
-      case 0x43:
-        reader.skip(4);
-        break;
-      case 0x44:
-        reader.skip(8);
-        break;
-      case 0x23:
-        reader.u32();
-        break;
-      case 0xd0:
-        reader.u8();
-        break;
-      case 0xd2:
-        writer.u8(0xd2).u32(remapFunction(reader.u32()));
-        continue;
-      case 0xfd:
-        if (reader.u32() !== 0x0c)
-          throw new InvalidModuleError("unsupported constant expression", start);
-        reader.skip(16);
-        break;
-      default:
-        throw new InvalidModuleError(
-          `unsupported instruction 0x${opcode.toString(16)} in a constant expression`,
-          start,
-        );
-    }
-    writer.bytes(reader.bytes.subarray(start, reader.position));
-  }
-}
-
-function rewriteElementSection(
-  reader: ByteReader,
-  writer: ByteWriter,
-  remapFunction: (index: number) => number,
-): void {
-  const count = reader.u32();
-  writer.u32(count);
-  for (let segment = 0; segment < count; segment++) {
-    const flags = reader.u32();
-    writer.u32(flags);
-    if (flags > 7)
-      throw new InvalidModuleError(`unknown element segment flags ${flags}`, reader.position);
-    const passiveOrDeclarative = (flags & 1) !== 0;
-    const explicitTable = (flags & 2) !== 0;
-    const usesExpressions = (flags & 4) !== 0;
-    if (!passiveOrDeclarative) {
-      if (explicitTable) writer.u32(reader.u32());
-      copyConstantExpression(reader, writer, remapFunction);
-    }
-    if (passiveOrDeclarative || explicitTable) writer.u8(reader.u8()); // element kind or ref type
-    const items = reader.u32();
-    writer.u32(items);
-    for (let item = 0; item < items; item++) {
-      if (usesExpressions) copyConstantExpression(reader, writer, remapFunction);
-      else writer.u32(remapFunction(reader.u32()));
-    }
-  }
-}
-
 function chargeSuffix(gasGlobal: number, gasOut: number): Uint8Array {
   return new ByteWriter(24)
     .u8(0x7d) // i64.sub
@@ -285,42 +107,6 @@ function dynamicChargeBody(gasGlobal: number, gasOut: number, scale: Uint8Array)
 
 function section(writer: ByteWriter, id: number, payload: Uint8Array): void {
   writer.u8(id).u32(payload.length).bytes(payload);
-}
-
-/**
- * Finds the functions that can be charged at their call sites: loop-free, call-free leaves that
- * only direct calls reach. Their static cost bounds any run of them, so callers add it to the
- * calling block and the leaf itself needs no counter, check or synchronisation.
- */
-function findLeafFunctions(
-  bytes: Uint8Array,
-  sections: Section[],
-  counts: ModuleCounts,
-  context: RewriteContext,
-  leafCosts: Map<number, number>,
-): void {
-  const code = sections.find((entry) => entry.id === SectionId.code);
-  if (!code) return;
-  const reader = new ByteReader(bytes, code.start, code.end);
-  const count = reader.u32();
-  const candidates = new Map<number, number>();
-  const scratch = new ByteWriter(16);
-  for (let index = 0; index < count; index++) {
-    const size = reader.u32();
-    const start = reader.position;
-    reader.skip(size);
-    const parameters = counts.parameterCounts[index];
-    if (parameters === undefined) throw new InvalidModuleError("code entry without a function");
-    const statistics: FunctionStatistics = { leaf: false, staticCost: 0, referencedFunctions: [] };
-    scratch.length = 0;
-    rewriteFunctionBody(bytes, start, start + size, parameters, context, scratch, statistics);
-    for (const referenced of statistics.referencedFunctions)
-      counts.escapingFunctions.add(referenced);
-    if (statistics.leaf) candidates.set(counts.importedFunctions + index, statistics.staticCost);
-  }
-  for (const [index, cost] of candidates) {
-    if (!counts.escapingFunctions.has(index)) leafCosts.set(index, cost);
-  }
 }
 
 /**
