@@ -28,4 +28,6 @@ export * from "./modules/operator-user.js";
 export * from "./modules/preload-modules.js";
 export * from "./modules/redis-glyph-registry.js";
 export * from "./modules/unixfs-cid.js";
+export * from "./observability/index.js";
+export * from "./openapi/index.js";
 export * from "./relay-server.js";
