@@ -52,12 +52,12 @@ export interface SharedStores {
 
 /**
  * Creates the relay's shared stores. Without `redisUrl`: the memory stores of core. With it:
- * the Redis adapters behind a fallback: no call waits on Redis longer than `operationTimeoutMs`;
- * a call that fails or times out is answered from memory, and a connection error, an error reply
- * or three timeouts in a row switch the stores to memory (limits and deduplication then hold per
- * instance),
- * `degradedReasons()` says why and `relay.store.fallback` counts each such decision; a probe
- * (`PING` every 250 ms) switches back to Redis as soon as it answers again.
+ * the Redis adapters behind a fallback. No call waits on Redis longer than `operationTimeoutMs`:
+ * a call that fails or times out is answered from memory. A connection error, an error reply or
+ * three timeouts in a row switch the stores to memory (limits and deduplication then hold per
+ * instance) and `degradedReasons()` says why; a probe (`PING` every 250 ms) switches back to
+ * Redis as soon as it answers again. `relay.store.fallback` {store} counts every decision made
+ * from memory.
  * Never rejects because Redis is down at start-up: the stores then start degraded.
  * @throws TypeError when `redisUrl` is not a redis:// or rediss:// URL, RangeError when
  *   `operationTimeoutMs` is not a positive number.
@@ -88,7 +88,11 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
     },
   });
   const availability = createRedisAvailability({
-    probe: () => redis.ping(),
+    // While disconnected, the connection's own error says more than the refused PING would.
+    probe: () =>
+      redis.status === "ready"
+        ? redis.ping()
+        : Promise.reject(lastError ?? new Error(`not connected (${redis.status})`)),
     probeTimeoutMs: timeoutMs,
   });
   // A lost connection makes commands fail at once anyway; marking it here also turns health
