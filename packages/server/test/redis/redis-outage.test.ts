@@ -140,9 +140,16 @@ describe.skipIf(!canStartRedisServer())("Redis outage (own redis-server on a fre
     expect(metrics.count(STORE_FALLBACK_METRIC, { store: "idempotency" })).toBeGreaterThan(0);
     // Redis is gone: the record cannot be stored, which is reported, not thrown.
     expect(await stores.idempotency.complete("early", early.leaseToken, record, 5_000)).toBe(false);
+    // A lease taken during the outage lives in memory, and is completed there even after Redis
+    // is back.
+    const during = await stores.idempotency.begin("during", "f", 5_000);
+    if (during.state !== "acquired") throw new Error("expected the lease");
 
     await server.restart();
     const recoveryMs = await millisecondsUntilBackOnRedis(stores, observer, keyPrefix);
+    expect(await stores.idempotency.complete("during", during.leaseToken, record, 5_000)).toBe(
+      true,
+    );
     load.stop();
     const seen = await load.finished;
     await stores.close();
