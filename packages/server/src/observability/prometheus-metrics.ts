@@ -101,6 +101,8 @@ export function prometheusCounterName(name: string): string {
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
   const registry = options.registry ?? new PrometheusRegistry();
   const withProcess = options.processMetrics ?? true;
+  // Started now rather than at the first scrape: the process counters count from here.
+  if (withProcess) processRegistry();
   const maxTimeSeconds = (options.maxTimeMs ?? 60_000) / 1000;
 
   const known = new Map<string, CounterSpec | HistogramSpec>();
