@@ -23,8 +23,6 @@ export interface RewriteContext {
   chargeBytes: number;
   chargeElements: number;
   chargePages: number;
-  /** Index of the `(i64) -> i64` slow path: takes a function's counter, returns the new one. */
-  outOfGasWithValue: number;
   /**
    * For a function charged at its call sites (see {@link FunctionStatistics.leaf}): its whole
    * static cost, by original function index; undefined for every other function.

@@ -29,14 +29,14 @@ export class FunctionSnippets {
       .bytes(localBytes)
       .toBytes();
     // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end
-    // i64.const 0; i64.lt_s; if; local.get; call $slow_path; local.set; end
+    // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end. Kept inline: an
+    // out-of-line (i64) -> i64 slow path measured slower on tight loops (sieve 1.27x -> 1.49x).
     this.checkTail = new ByteWriter(40)
-      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40, 0x20]))
-      .bytes(localBytes)
+      .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40]))
+      .bytes(this.syncOut)
       .u8(0x10)
-      .u32(context.outOfGasWithValue)
-      .u8(0x21)
-      .bytes(localBytes)
+      .u32(context.gasOut)
+      .bytes(this.syncIn)
       .u8(0x0b)
       .toBytes();
     const around = (helper: number) =>

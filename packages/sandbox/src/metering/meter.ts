@@ -49,8 +49,8 @@ export interface MeteredModule {
 }
 
 const MAX_I64 = 2n ** 63n - 1n;
-/** Functions appended to every metered module (out of gas, three dynamic charges, slow path). */
-const HELPER_COUNT = 5;
+/** Functions appended to every metered module (out of gas, three dynamic charges). */
+const HELPER_COUNT = 4;
 
 // Canonical order of the known sections (custom sections keep their place after a known one).
 const SECTION_ORDER: Record<number, number> = {
@@ -142,7 +142,6 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
   const chargeBytes = firstHelper + 1;
   const chargeElements = firstHelper + 2;
   const chargePages = firstHelper + 3;
-  const outOfGasWithValue = firstHelper + 4;
   const gasGlobal = counts.importedGlobals + counts.definedGlobals;
 
   const leafCosts = new Map<number, number>();
@@ -154,7 +153,6 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
     chargeBytes,
     chargeElements,
     chargePages,
-    outOfGasWithValue,
     callSiteCost: (index) => leafCosts.get(index),
   };
   findLeafFunctions(bytes, sections, counts, context, leafCosts);
@@ -183,7 +181,7 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
         sawFunction = true;
         const count = reader.u32();
         out.u32(count + HELPER_COUNT).bytes(bytes.subarray(reader.position, current.end));
-        out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeRefill);
+        out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32);
         break;
       }
       case SectionId.memory: {
@@ -292,20 +290,6 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
       dynamicChargeBody(gasGlobal, gasOut, shiftBytes),
       dynamicChargeBody(gasGlobal, gasOut, new Uint8Array()),
       dynamicChargeBody(gasGlobal, gasOut, multiplyPages),
-      // (i64) -> i64: the out-of-line slow path of a function's checks: stores the function's
-      // counter, runs out-of-gas, returns the counter to continue with.
-      new ByteWriter(16)
-        .u8(0x00)
-        .u8(0x20)
-        .u8(0x00)
-        .u8(0x24)
-        .u32(gasGlobal)
-        .u8(0x10)
-        .u32(gasOut)
-        .u8(0x23)
-        .u32(gasGlobal)
-        .u8(0x0b)
-        .toBytes(),
     ];
     for (const body of bodies) out.u32(body.length).bytes(body);
   }
@@ -342,7 +326,6 @@ export function meter(bytes: Uint8Array, options: MeterOptions = {}): MeteredMod
         .u32(typeI32ToI32)
         .u32(typeI32ToI32)
         .u32(typeI32ToI32)
-        .u32(typeRefill)
         .toBytes(),
     });
   }
