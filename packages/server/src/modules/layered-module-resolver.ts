@@ -102,6 +102,21 @@ export function createLayeredModuleResolver(
   const inFlight = new Map<string, Promise<ResolvedModule>>();
   const missTtlMs = options.gatewayMissTtlMs ?? 30_000;
   const gatewayMisses = new LruMap<string, { until: number; error: Error }>(10_000);
+  // The last answer of the registry for each glyph, used while the registry cannot be reached
+  // (e.g. Redis down): a known name keeps resolving to what it last named instead of failing.
+  const lastKnownGlyphs = new LruMap<string, string | undefined>(10_000);
+  const lookupGlyph = async (name: string, tag: string): Promise<string | undefined> => {
+    const key = `${name}@${tag}`;
+    try {
+      const cid = await registry.lookup(name, tag);
+      lastKnownGlyphs.set(key, cid);
+      return cid;
+    } catch (error) {
+      const known = lastKnownGlyphs.get(key);
+      if (known !== undefined) return known;
+      throw error;
+    }
+  };
 
   async function add(bytes: Uint8Array): Promise<AddedModule> {
     const { raw, aliases } = await moduleCids(bytes);
@@ -197,7 +212,7 @@ export function createLayeredModuleResolver(
       if (!parsed) throw new ModuleNotFoundError(reference);
       let cid: string;
       if (parsed.kind === "glyph") {
-        const target = await registry.lookup(parsed.name, parsed.tag);
+        const target = await lookupGlyph(parsed.name, parsed.tag);
         if (target === undefined) throw new ModuleNotFoundError(reference);
         cid = target;
       } else {

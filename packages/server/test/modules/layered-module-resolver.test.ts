@@ -31,6 +31,27 @@ describe("layered module resolver", () => {
     );
   });
 
+  it("keeps resolving a known glyph to its last answer while the registry is unreachable", async () => {
+    const memory = createMemoryGlyphRegistry();
+    let reachable = true;
+    const registry: typeof memory = {
+      ...memory,
+      lookup: async (name, tag) => {
+        if (!reachable) throw new Error("registry unreachable");
+        return memory.lookup(name, tag);
+      },
+    };
+    const resolver = createLayeredModuleResolver({ store: createMemoryModuleStore(), registry });
+    const adder = await resolver.add(numericModule("add", 0, 54));
+    await memory.publish({ name: "calc", tag: "latest", cid: adder.cid, userId: "alice" });
+    expect((await resolver.resolve("glyph://calc@latest")).cid).toBe(adder.cid);
+    reachable = false;
+    expect((await resolver.resolve("glyph://calc@latest")).cid).toBe(adder.cid);
+    await expect(resolver.resolve("glyph://calc@never-seen")).rejects.toThrow(
+      "registry unreachable",
+    );
+  });
+
   it("resolves a module by its raw CID, its CIDv0 and the CIDv1 form of that CIDv0", async () => {
     const resolver = createLayeredModuleResolver({
       store: createMemoryModuleStore(),
