@@ -21,6 +21,15 @@ describe("createSandboxExecutor: numeric ABI", () => {
     expect(events.map((event) => event.type).slice(0, 2)).toEqual(["queued", "started"]);
   });
 
+  it("keeps working when an event listener throws", async () => {
+    const result = await executor.execute(taskFor(calculator, [1, 1]), {
+      onEvent: () => {
+        throw new Error("listener failed");
+      },
+    });
+    expect(result).toMatchObject({ success: true, output: 2 });
+  });
+
   it("picks the export named by entry and passes floats", async () => {
     const result = await executor.execute(taskFor(calculator, [1.5, 4], { entry: "mul" }));
     expect(result).toMatchObject({ success: true, output: 6 });

@@ -6,6 +6,7 @@ import {
   type ExecutionResult,
   type ExecutionTask,
   type Executor,
+  type ExecutorEvent,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
 import { meter } from "./metering/meter.js";
@@ -128,7 +129,18 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     task: ExecutionTask,
     executeOptions: ExecuteOptions = {},
   ): Promise<ExecutionResult> {
-    const { signal, onEvent } = executeOptions;
+    const { signal } = executeOptions;
+    const listener = executeOptions.onEvent;
+    // A throwing listener must not break the pool's bookkeeping.
+    const onEvent = listener
+      ? (event: ExecutorEvent) => {
+          try {
+            listener(event);
+          } catch {
+            // ignored: events are advisory
+          }
+        }
+      : undefined;
     if (closed) throw new ExecutorUnavailableError("the sandbox executor is closed");
     if (pool.broken) throw new ExecutorUnavailableError(pool.broken.message, 5000);
     if (signal?.aborted) throw abortError(signal);
