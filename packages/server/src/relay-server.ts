@@ -220,6 +220,7 @@ export async function createRelayServer(
       eventsRoute({
         bus,
         authenticator,
+        authorizer,
         openStreams,
         heartbeatMs: config.RELAY_EVENT_HEARTBEAT,
         maxBufferedBytes: config.RELAY_EVENT_BUFFER,

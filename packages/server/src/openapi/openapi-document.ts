@@ -198,6 +198,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
             },
             "400": problem("`Last-Event-ID`, `request_id` or an identity header is malformed."),
             "401": responseReference("Unauthenticated"),
+            "403": problem("The authorizer refused `read_events` (`reason` says why)."),
             "500": responseReference("InternalError"),
             "503": problem("The event bus cannot be read (e.g. Redis is unavailable)."),
           },

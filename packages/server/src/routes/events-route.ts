@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type {
+  Authorizer,
   BusMessage,
   EventBus,
   EventsLostNotice,
@@ -29,6 +30,11 @@ export interface EventStreamOptions {
   bus: EventBus;
   /** Who the caller is: they see their own executions, an `admin` sees all. */
   authenticator: Authenticator;
+  /**
+   * "Antigone", asked for `read_events` on the execution (`request_id`) or on `*` (all of the
+   * caller's executions). @default none: every authenticated caller may read its own events
+   */
+  authorizer?: Authorizer | undefined;
   /** Interval of `: heartbeat` comments. @unit milliseconds @default 15000 */
   heartbeatMs?: number;
   /** Reconnection hint sent as `retry:`. @unit milliseconds @default 2000 */
@@ -109,6 +115,22 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
   return async ({ request, response, url }) => {
     const identity = await options.authenticator.authenticate(request.headers);
     const requestId = textParameter(url.searchParams.get("request_id"), "request_id");
+    if (options.authorizer) {
+      const decision = await options.authorizer.authorize({
+        user_id: identity.userId,
+        roles: identity.roles,
+        action: "read_events",
+        resource: requestId ?? "*",
+        context: { session_id: identity.sessionId },
+      });
+      if (!decision.allowed) {
+        const reason = decision.reason ?? "not permitted";
+        throw httpProblem(403, "permission-denied", "Permission denied", {
+          detail: reason,
+          reason,
+        });
+      }
+    }
     const lastHeader = request.headers["last-event-id"];
     const afterId =
       textParameter(Array.isArray(lastHeader) ? lastHeader[0] : lastHeader, "Last-Event-ID") ??
