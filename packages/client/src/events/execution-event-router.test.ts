@@ -26,6 +26,23 @@ describe("ExecutionEventRouter", () => {
     ]);
   });
 
+  it("follows the execution that echoes the call's idempotency key, not another run of the module", () => {
+    const delivered: ExecutionEvent[] = [];
+    const router = new ExecutionEventRouter("glyph://a@1", (item) => delivered.push(item), "key-2");
+    router.accept(
+      event("execution_queued", "first", { cid: "glyph://a@1", idempotency_key: "key-1" }),
+    );
+    router.accept(event("execution_started", "first"));
+    router.accept(
+      event("execution_queued", "second", { cid: "glyph://a@1", idempotency_key: "key-2" }),
+    );
+    router.accept(event("execution_started", "second"));
+    expect(delivered.map((item) => [item.request_id, item.type])).toEqual([
+      ["second", "execution_queued"],
+      ["second", "execution_started"],
+    ]);
+  });
+
   it("delivers the held events of the execution the result names", async () => {
     const delivered: ExecutionEvent[] = [];
     const router = new ExecutionEventRouter("glyph://a@1", (item) => delivered.push(item));

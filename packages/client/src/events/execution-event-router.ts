@@ -14,11 +14,13 @@ const MAX_BUFFERED_EVENTS = 256;
  * default policy), so it is known for certain only when the result arrives. Until then the
  * router follows the first execution whose `execution_queued` names the requested module and
  * holds the events of the others; the result's `request_id` then settles it, and any held
- * events of that execution are delivered.
+ * events of that execution are delivered. Servers that echo the call's idempotency key in
+ * `execution_queued` make the match exact: another run of the same module is never followed.
  */
 export class ExecutionEventRouter {
   readonly #moduleReference: string;
   readonly #onEvent: (event: ExecutionEvent) => void;
+  readonly #idempotencyKey: string | undefined;
   readonly #held = new Map<string, ExecutionEvent[]>();
   readonly #finished = new Set<string>();
   #followed: string | undefined;
@@ -30,10 +32,17 @@ export class ExecutionEventRouter {
    * @param moduleReference the request's `cid`, as sent.
    * @param onEvent the caller's callback; if it throws, delivery stops and
    *   {@link ExecutionEventRouter.callbackError} holds the error.
+   * @param idempotencyKey the key the call sent, matched against `execution_queued`'s
+   *   `idempotency_key` when the server echoes it.
    */
-  constructor(moduleReference: string, onEvent: (event: ExecutionEvent) => void) {
+  constructor(
+    moduleReference: string,
+    onEvent: (event: ExecutionEvent) => void,
+    idempotencyKey?: string,
+  ) {
     this.#moduleReference = moduleReference;
     this.#onEvent = onEvent;
+    this.#idempotencyKey = idempotencyKey;
   }
 
   /** What the caller's callback threw, if it did. */
@@ -51,7 +60,9 @@ export class ExecutionEventRouter {
     if (
       this.#followed === undefined &&
       event.type === "execution_queued" &&
-      event.cid === this.#moduleReference
+      (event.idempotency_key !== undefined && this.#idempotencyKey !== undefined
+        ? event.idempotency_key === this.#idempotencyKey
+        : event.cid === this.#moduleReference)
     ) {
       this.#followed = id;
       this.#release(id);

@@ -204,6 +204,21 @@ describe("createRelay", () => {
     expect(tasks).toHaveLength(2);
   });
 
+  it("echoes the caller's idempotency key in execution_queued, and only there", async () => {
+    const { relay, bus } = await setup();
+    const events: ExecutionEventEnvelope["event"][] = [];
+    await bus.subscribe(BUS_TOPICS.executionEvents, (message) =>
+      events.push((message.payload as unknown as ExecutionEventEnvelope).event),
+    );
+    await relay.execute(request, alice, { idempotencyKey: "call-7" });
+    await relay.execute({ ...request, inputs: [1, 1] }, alice);
+    const queued = events.filter((event) => event.type === "execution_queued");
+    expect(queued).toHaveLength(2);
+    expect(queued[0]).toMatchObject({ idempotency_key: "call-7" });
+    expect(queued[1]).not.toHaveProperty("idempotency_key");
+    expect(events.filter((event) => "idempotency_key" in event)).toHaveLength(1);
+  });
+
   it("publishes requested, ordered execution events and completed on the bus", async () => {
     const { relay, bus } = await setup();
     const seen: BusMessage[] = [];

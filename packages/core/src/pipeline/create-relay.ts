@@ -279,8 +279,15 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       timestamp: new Date(clock.now()).toISOString(),
     });
     const events = bus
-      ? new ExecutionEventPublisher(bus, identity.userId, requestId, request.cid, clock.now, () =>
-          metrics.increment("relay.bus.publish_failed", { topic: BUS_TOPICS.executionEvents }),
+      ? new ExecutionEventPublisher(
+          bus,
+          identity.userId,
+          requestId,
+          request.cid,
+          clock.now,
+          () =>
+            metrics.increment("relay.bus.publish_failed", { topic: BUS_TOPICS.executionEvents }),
+          request.idempotency_key ?? options.idempotencyKey,
         )
       : undefined;
     events?.queued();

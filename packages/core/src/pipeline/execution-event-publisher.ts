@@ -31,13 +31,23 @@ export class ExecutionEventPublisher {
     private readonly cid: string,
     private readonly now: () => number,
     private readonly onPublishError: (error: unknown) => void,
+    private readonly idempotencyKey?: string | undefined,
   ) {}
+
+  #queuedEvent(position: number) {
+    return {
+      type: "execution_queued" as const,
+      cid: this.cid,
+      ...(this.idempotencyKey !== undefined ? { idempotency_key: this.idempotencyKey } : {}),
+      position,
+    };
+  }
 
   /** Forwards an executor's event. */
   fromExecutor(event: ExecutorEvent, executorNodePrefix: string): void {
     if (event.type === "queued") {
       if (this.#stage !== "new") return;
-      this.#emit({ type: "execution_queued", cid: this.cid, position: event.position });
+      this.#emit(this.#queuedEvent(event.position));
       this.#stage = "queued";
     } else if (event.type === "started") {
       if (this.#stage === "started" || this.#stage === "done") return;
@@ -57,7 +67,7 @@ export class ExecutionEventPublisher {
   /** Emits `execution_queued` (position 0) unless something was emitted already. */
   queued(): void {
     if (this.#stage !== "new") return;
-    this.#emit({ type: "execution_queued", cid: this.cid, position: 0 });
+    this.#emit(this.#queuedEvent(0));
     this.#stage = "queued";
   }
 

@@ -14,6 +14,11 @@ export const executionQueuedSchema = z.object({
   type: z.literal("execution_queued"),
   ...eventBase,
   cid: z.string(),
+  /**
+   * The idempotency key the caller sent, when it sent one: lets a client that chose the key
+   * recognise its own execution before the answer (and its `request_id`) arrives.
+   */
+  idempotency_key: z.string().optional(),
   /** 1-based position in the executor's queue. */
   position: z.number().int().nonnegative(),
 });
