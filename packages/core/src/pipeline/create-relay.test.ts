@@ -9,7 +9,10 @@ import { BUS_TOPICS } from "../ports/event-bus.js";
 import type { ExecutionResult, ExecutionTask, Executor } from "../ports/executor.js";
 import { ExecutorUnavailableError } from "../ports/executor.js";
 import type { ModuleResolver } from "../ports/module-resolver.js";
-import { UnsupportedModuleReferenceError } from "../ports/module-resolver.js";
+import {
+  ModuleSourceUnavailableError,
+  UnsupportedModuleReferenceError,
+} from "../ports/module-resolver.js";
 import { createRelay, type RelayDependencies } from "./create-relay.js";
 import type { ExecutionEventEnvelope } from "./execution-event-publisher.js";
 
@@ -217,6 +220,21 @@ describe("createRelay", () => {
     expect(queued[0]).toMatchObject({ idempotency_key: "call-7" });
     expect(queued[1]).not.toHaveProperty("idempotency_key");
     expect(events.filter((event) => "idempotency_key" in event)).toHaveLength(1);
+  });
+
+  it("answers 503 with Retry-After when the module's source is unreachable, and runs nothing", async () => {
+    const { relay, tasks } = await setup({
+      resolver: {
+        resolve: async (reference) => {
+          throw new ModuleSourceUnavailableError(reference, "registry unreachable", 3000);
+        },
+      },
+    });
+    const answer = outcomeToHttp(await relay.execute(request, alice), 60_000);
+    expect(answer.status).toBe(503);
+    expect(answer.headers["Retry-After"]).toBe("3");
+    expect(answer.body).toMatchObject({ detail: "registry unreachable" });
+    expect(tasks).toHaveLength(0);
   });
 
   it("publishes requested, ordered execution events and completed on the bus", async () => {

@@ -17,6 +17,7 @@ import { METRIC_NAMES, noopMetrics } from "../ports/metrics.js";
 import type { ModuleResolver, ResolvedModule } from "../ports/module-resolver.js";
 import {
   ModuleNotFoundError,
+  ModuleSourceUnavailableError,
   ModuleVerificationError,
   UnsupportedModuleReferenceError,
 } from "../ports/module-resolver.js";
@@ -173,6 +174,10 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       if (error instanceof UnsupportedModuleReferenceError) {
         metrics.increment(METRIC_NAMES.invalidRequest);
         return { kind: "invalid", details: [{ path: "cid", message: error.message }] };
+      }
+      if (error instanceof ModuleSourceUnavailableError) {
+        metrics.increment(METRIC_NAMES.error, { code: "module_source_unavailable" });
+        return { kind: "unavailable", message: error.message, retryAfterMs: error.retryAfterMs };
       }
       if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
         resolution = { failure: error };

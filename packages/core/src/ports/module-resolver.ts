@@ -48,3 +48,22 @@ export interface ModuleResolver {
    */
   resolve(reference: string, options?: { signal?: AbortSignal }): Promise<ResolvedModule>;
 }
+
+/**
+ * Thrown when the source that would answer a reference cannot be reached right now (a glyph
+ * registry on a Redis that is down, every gateway failing for transport reasons). The pipeline
+ * answers 503 with `Retry-After`, never 404: the module may well exist.
+ */
+export class ModuleSourceUnavailableError extends Error {
+  override readonly name = "ModuleSourceUnavailableError";
+  /** Suggested wait before retrying. @unit milliseconds */
+  readonly retryAfterMs: number;
+  constructor(
+    readonly reference: string,
+    message: string,
+    retryAfterMs = 1000,
+  ) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}

@@ -4,6 +4,7 @@ import {
   type Metrics,
   ModuleNotFoundError,
   type ModuleResolver,
+  ModuleSourceUnavailableError,
   type ModuleStore,
   ModuleVerificationError,
   noopMetrics,
@@ -114,7 +115,11 @@ export function createLayeredModuleResolver(
     } catch (error) {
       const known = lastKnownGlyphs.get(key);
       if (known !== undefined) return known;
-      throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ModuleSourceUnavailableError(
+        `glyph://${key}`,
+        `the glyph registry cannot be reached (${reason}); retry shortly`,
+      );
     }
   };
 
