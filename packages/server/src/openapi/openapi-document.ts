@@ -140,9 +140,12 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
               },
             ),
             "500": responseReference("InternalError"),
-            "503": problem("The executor cannot take work now (queue full or shutting down), or the module's source (glyph registry, gateways) cannot be reached.", {
-              "Retry-After": headerReference("RetryAfter"),
-            }),
+            "503": problem(
+              "The executor cannot take work now (queue full or shutting down), or the module's source (glyph registry, gateways) cannot be reached.",
+              {
+                "Retry-After": headerReference("RetryAfter"),
+              },
+            ),
           },
         },
       },
