@@ -1,4 +1,5 @@
 export * from "./authorization/index.js";
+export * from "./command-output.js";
 export * from "./config/server-config.js";
 export * from "./events/index.js";
 export * from "./http/http-problem.js";

@@ -1,14 +1,7 @@
 import { parseArgs } from "node:util";
+import { type CommandOutput, processCommandOutput } from "../command-output.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { createApiKey, revokeApiKey } from "./create-api-key.js";
-
-/** Where {@link runKeysCommand} writes. */
-export interface CommandOutput {
-  /** Receives the result (the new key, the list). */
-  stdout: (text: string) => void;
-  /** Receives messages for people. */
-  stderr: (text: string) => void;
-}
 
 const USAGE = `usage:
   relay-server keys create --user ID [--roles a,b] [--label TEXT] [--file PATH]
@@ -27,10 +20,7 @@ PATH defaults to RELAY_API_KEYS_FILE.`;
 export async function runKeysCommand(
   args: readonly string[],
   environment: Record<string, string | undefined>,
-  output: CommandOutput = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  },
+  output: CommandOutput = processCommandOutput,
 ): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {

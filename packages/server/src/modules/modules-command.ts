@@ -6,6 +6,7 @@ import {
   GLYPH_PATTERN,
   type GlyphRegistry,
 } from "@wasm-relay/core";
+import { type CommandOutput, processCommandOutput } from "../command-output.js";
 import { ConfigurationError, loadServerConfig } from "../config/server-config.js";
 import { createRedisClient } from "../redis/create-redis-client.js";
 import { createFileGlyphRegistry } from "./file-glyph-registry.js";
@@ -14,14 +15,6 @@ import { isWebAssembly } from "./is-web-assembly.js";
 import { createLayeredModuleResolver } from "./layered-module-resolver.js";
 import { OPERATOR_USER_ID } from "./operator-user.js";
 import { createRedisGlyphRegistry } from "./redis-glyph-registry.js";
-
-/** Where {@link runModulesCommand} writes. */
-export interface ModulesCommandOutput {
-  /** Receives the result: the module's CID, one line. */
-  stdout: (text: string) => void;
-  /** Receives messages for people. */
-  stderr: (text: string) => void;
-}
 
 const USAGE = `usage:
   relay-server modules add FILE [--name NAME@TAG] [--owner USER]
@@ -40,10 +33,7 @@ owned by USER (default ${OPERATOR_USER_ID}).`;
 export async function runModulesCommand(
   args: readonly string[],
   environment: Record<string, string | undefined>,
-  output: ModulesCommandOutput = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  },
+  output: CommandOutput = processCommandOutput,
 ): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   try {
