@@ -3,14 +3,7 @@ import type { BusMessage, EventBus } from "../ports/event-bus.js";
 import { InvalidEventIdError } from "../ports/event-bus.js";
 import type { StoreFactory } from "./rate-limit-store-conformance.js";
 import { uniqueKey } from "./unique-key.js";
-
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { waitUntil } from "./wait-until.js";
 
 /** How the {@link EventBus} conformance suite gets fresh buses. */
 export interface EventBusFactory extends StoreFactory<EventBus> {
@@ -41,7 +34,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
         await bus.subscribe(uniqueKey("other"), (message) => other.push(message)),
       ];
       for (let i = 0; i < 5; i += 1) await bus.publish(topic, { n: i });
-      await until(() => first.length === 5 && second.length === 5);
+      await waitUntil(() => first.length === 5 && second.length === 5);
       expect(first.map((message) => message.payload)).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
       expect(second.map((message) => message.id)).toEqual(first.map((message) => message.id));
       expect(other).toEqual([]);
@@ -58,7 +51,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
         afterId: ids[2],
       });
       await bus.publish(topic, { n: 6 });
-      await until(() => seen.length === 4);
+      await waitUntil(() => seen.length === 4);
       expect(seen.map((message) => message.payload)).toEqual([3, 4, 5, 6].map((n) => ({ n })));
       expect(subscription.gap).toBe(false);
       subscription.unsubscribe();
@@ -70,7 +63,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
       const seen: BusMessage[] = [];
       const subscription = await bus.subscribe(topic, (message) => seen.push(message));
       await bus.publish(topic, { n: 1 });
-      await until(() => seen.length === 1);
+      await waitUntil(() => seen.length === 1);
       subscription.unsubscribe();
       await bus.publish(topic, { n: 2 });
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -84,7 +77,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
       const subscription = await bus.subscribe(topic, (message) => seen.push(message));
       expect(subscription.gap).toBe(false);
       const id = await bus.publish(topic, { n: "after" });
-      await until(() => seen.length === 1);
+      await waitUntil(() => seen.length === 1);
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(seen).toEqual([{ id, topic, payload: { n: "after" } }]);
       subscription.unsubscribe();
@@ -103,7 +96,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
       const seen: BusMessage[] = [];
       const subscription = await bus.subscribe(topic, (message) => seen.push(message));
       for (const payload of payloads) await bus.publish(topic, payload);
-      await until(() => seen.length === payloads.length);
+      await waitUntil(() => seen.length === payloads.length);
       expect(seen.map((message) => message.payload)).toEqual(payloads);
       subscription.unsubscribe();
     });
@@ -116,10 +109,10 @@ export function eventBusConformance(factory: EventBusFactory): void {
       const first = await bus.subscribe(topic, listener);
       const second = await bus.subscribe(topic, listener);
       const published = [await bus.publish(topic, 1), await bus.publish(topic, 2)];
-      await until(() => seen.length === 4);
+      await waitUntil(() => seen.length === 4);
       first.unsubscribe();
       published.push(await bus.publish(topic, 3));
-      await until(() => seen.length === 5);
+      await waitUntil(() => seen.length === 5);
       expect(seen).toEqual([published[0], published[0], published[1], published[1], published[2]]);
       expect(new Set(published).size).toBe(3);
       second.unsubscribe();
@@ -154,11 +147,11 @@ export function eventBusConformance(factory: EventBusFactory): void {
       await Promise.all(publishers);
       // Ids are what the bus assigned; its order is the order of `published` only per publisher,
       // so compare against the watcher, which saw every message in the bus's order.
-      await until(() => watcher.length === published.length);
+      await waitUntil(() => watcher.length === published.length);
       expect(new Set(ids(watcher))).toEqual(new Set(published));
       for (const { from, seen, gap, stop } of resumed) {
         const after = ids(watcher).indexOf(published[from] as string);
-        await until(() => seen.length >= watcher.length - after - 1);
+        await waitUntil(() => seen.length >= watcher.length - after - 1);
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(ids(seen)).toEqual(ids(watcher).slice(after + 1));
         expect(gap).toBe(false);
@@ -175,7 +168,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
       const published = await Promise.all(
         Array.from({ length: 50 }, (_, n) => bus.publish(topic, { n })),
       );
-      await until(() => seen.length === 50);
+      await waitUntil(() => seen.length === 50);
       expect(new Set(ids(seen))).toEqual(new Set(published));
       if (bus.ordersConcurrentPublishes) {
         expect(seen.map((message) => message.payload)).toEqual(
@@ -210,7 +203,7 @@ export function eventBusConformance(factory: EventBusFactory): void {
         });
         expect(subscription.gap).toBe(false);
         published.push(await bus.publish(topic, { n: 5 }));
-        await until(() => seen.length === 6);
+        await waitUntil(() => seen.length === 6);
         expect(ids(seen)).toEqual(published);
         subscription.unsubscribe();
       });

@@ -4,3 +4,4 @@ export * from "./idempotency-store-conformance.js";
 export * from "./module-store-conformance.js";
 export * from "./rate-limit-store-conformance.js";
 export * from "./unique-key.js";
+export * from "./wait-until.js";

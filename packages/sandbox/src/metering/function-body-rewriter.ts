@@ -127,6 +127,18 @@ export function rewriteFunctionBody(
   const insert = (at: number, code: Uint8Array) => {
     if (recording) events.push({ kind: EventKind.Insert, at, code });
   };
+  /** Records a function index (call, return_call, ref.func) to renumber when functions move. */
+  const replaceFunctionIndex = (at: number, opcode: number, index: number) => {
+    if (recording && context.remapsFunctions) {
+      events.push({
+        kind: EventKind.ReplaceFunctionIndex,
+        at,
+        end: reader.position,
+        opcode,
+        index,
+      });
+    }
+  };
 
   for (;;) {
     const at = reader.position;
@@ -233,28 +245,12 @@ export function rewriteFunctionBody(
         const leafCost = context.callSiteCost(index);
         if (leafCost !== undefined && !dead) segment.cost += leafCost;
         if (leafCost !== undefined && opcode === 0x10) {
-          if (recording && context.remapsFunctions) {
-            events.push({
-              kind: EventKind.ReplaceFunctionIndex,
-              at,
-              end: reader.position,
-              opcode,
-              index,
-            });
-          }
+          replaceFunctionIndex(at, opcode, index);
           charge();
           break;
         }
         insert(at, snippets.syncOut);
-        if (recording && context.remapsFunctions) {
-          events.push({
-            kind: EventKind.ReplaceFunctionIndex,
-            at,
-            end: reader.position,
-            opcode,
-            index,
-          });
-        }
+        replaceFunctionIndex(at, opcode, index);
         if (opcode === 0x10) insert(reader.position, snippets.syncIn);
         charge();
         if (opcode === 0x12) dead = true;
@@ -265,15 +261,7 @@ export function rewriteFunctionBody(
         const index = reader.u32();
         leaf = false;
         referencedFunctions.push(index);
-        if (recording && context.remapsFunctions) {
-          events.push({
-            kind: EventKind.ReplaceFunctionIndex,
-            at,
-            end: reader.position,
-            opcode,
-            index,
-          });
-        }
+        replaceFunctionIndex(at, opcode, index);
         charge();
         break;
       }

@@ -1,9 +1,11 @@
 import { BUS_TOPICS, type BusMessage } from "@wasm-relay/core";
-import { eventBusConformance } from "@wasm-relay/core/testing";
+import { eventBusConformance, waitUntil } from "@wasm-relay/core/testing";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { testKeyPrefix } from "../../test/redis/test-key-prefix.js";
 import { createRedisEventBus, type RedisEventBus } from "./redis-event-bus.js";
+
+const until = (condition: () => boolean, timeoutMs = 3_000) => waitUntil(condition, timeoutMs);
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const prefix = testKeyPrefix("event-bus");
@@ -16,14 +18,6 @@ function newBus(options: { retention?: number; blockMs?: number } = {}): RedisEv
   const bus = createRedisEventBus({ redis, keyPrefix: prefix, ...options });
   buses.push(bus);
   return bus;
-}
-
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 afterAll(async () => {

@@ -1,5 +1,9 @@
 import { parseArgs } from "node:util";
-import { type CommandOutput, processCommandOutput } from "../command-output.js";
+import {
+  type CommandOutput,
+  parseCommandArguments,
+  processCommandOutput,
+} from "../command-output.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { createApiKey, revokeApiKey } from "./create-api-key.js";
 
@@ -22,13 +26,8 @@ export async function runKeysCommand(
   environment: Record<string, string | undefined>,
   output: CommandOutput = processCommandOutput,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    output.stderr(`relay-server keys: ${(error as Error).message}\n${USAGE}\n`);
-    return 64;
-  }
+  const parsed = parseCommandArguments(parse, args, "keys", USAGE, output);
+  if (parsed === undefined) return 64;
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   const file = values.file ?? environment.RELAY_API_KEYS_FILE?.trim();

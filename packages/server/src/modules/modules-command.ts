@@ -6,7 +6,11 @@ import {
   GLYPH_PATTERN,
   type GlyphRegistry,
 } from "@wasm-relay/core";
-import { type CommandOutput, processCommandOutput } from "../command-output.js";
+import {
+  type CommandOutput,
+  parseCommandArguments,
+  processCommandOutput,
+} from "../command-output.js";
 import { ConfigurationError, loadServerConfig } from "../config/server-config.js";
 import { createRedisClient } from "../redis/create-redis-client.js";
 import { createFileGlyphRegistry } from "./file-glyph-registry.js";
@@ -35,13 +39,8 @@ export async function runModulesCommand(
   environment: Record<string, string | undefined>,
   output: CommandOutput = processCommandOutput,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    output.stderr(`relay-server modules: ${(error as Error).message}\n${USAGE}\n`);
-    return 64;
-  }
+  const parsed = parseCommandArguments(parse, args, "modules", USAGE, output);
+  if (parsed === undefined) return 64;
   const { values, positionals } = parsed;
   if (values.help) {
     output.stderr(`${USAGE}\n`);

@@ -1,10 +1,13 @@
 import { connect } from "node:net";
 import { BUS_TOPICS, createMemoryEventBus, type MemoryEventBus } from "@wasm-relay/core";
+import { waitUntil } from "@wasm-relay/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Authenticator } from "../../src/identity/authenticator.js";
 import { startRelayServer } from "../../src/relay-server.js";
 import { calculator, execute, isWellOrdered, newUserId, spin } from "./relay-requests.js";
 import { collectSse, executionEvents } from "./sse-collector.js";
+
+const until = (condition: () => boolean, timeoutMs = 5_000) => waitUntil(condition, timeoutMs);
 
 /** Dev identity plus a `role` header, so that tests can be admins. */
 const authenticator: Authenticator = {
@@ -34,14 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close();
 });
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const listeners = () => bus.listenerCount(BUS_TOPICS.executionEvents);
 

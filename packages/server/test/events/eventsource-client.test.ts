@@ -1,8 +1,11 @@
 import { BUS_TOPICS, createMemoryEventBus } from "@wasm-relay/core";
+import { waitUntil } from "@wasm-relay/core/testing";
 import { EventSource } from "eventsource";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRelayServer } from "../../src/relay-server.js";
 import { calculator, execute, newUserId } from "./relay-requests.js";
+
+const until = (condition: () => boolean, timeoutMs = 10_000) => waitUntil(condition, timeoutMs);
 
 const bus = createMemoryEventBus();
 let relay: Awaited<ReturnType<typeof startRelayServer>>;
@@ -13,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close();
 });
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("an independent EventSource client (the eventsource package)", () => {
   it("consumes the stream, reconnects with Last-Event-ID after the server drops it, misses nothing", async () => {
