@@ -65,6 +65,37 @@ describe("against the real server", () => {
     expect(health.features.sse_events).toBe(true);
   });
 
+  it("concurrent executions of one user and module: each onEvent receives its own execution's events only", async () => {
+    const headers = identity();
+    const client = createClient({ baseUrl: relay.url, headers });
+    const received: ExecutionEvent[][] = [[], [], [], []];
+    // Beside them, calls of the same module without an idempotency key (as curl would send).
+    const keyless = (a: number) =>
+      fetch(`${relay.url}/intent/execute-wasm`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ cid: CALCULATOR, inputs: [a, 0] }),
+      }).then((response) => response.text());
+    const [results] = await Promise.all([
+      Promise.all(
+        received.map((events, index) =>
+          client.execute(
+            { cid: CALCULATOR, inputs: [index, 100] },
+            { onEvent: (event) => events.push(event) },
+          ),
+        ),
+      ),
+      Promise.all([keyless(1_000), keyless(2_000), keyless(3_000)]),
+    ]);
+    for (const [index, result] of results.entries()) {
+      const events = received[index]!;
+      expect(events.map((event) => event.request_id)).toEqual(events.map(() => result.request_id));
+      expect(events[0]?.type).toBe("execution_queued");
+      expect(events.at(-1)?.type).toBe("execution_complete");
+    }
+    expect(new Set(results.map((result) => result.request_id)).size).toBe(4);
+  });
+
   it("retries a connection dropped after the server executed: same result, one execution", async () => {
     const headers = identity();
     for (const bytesBeforeCut of [0, 40]) {

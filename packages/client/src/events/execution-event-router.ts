@@ -1,48 +1,50 @@
 import type { ExecutionEvent } from "@wasm-relay/core";
 import { TERMINAL_EVENT_TYPES } from "./event-stream.js";
 
-/** Most executions whose events are held while it is not yet known which one is ours. */
+/** Most executions whose events are held while it is not yet known whether they are ours. */
 const MAX_BUFFERED_EXECUTIONS = 32;
 /** Most events held per execution. */
 const MAX_BUFFERED_EVENTS = 256;
+/** Most request ids remembered as another call's (their later events are dropped at once). */
+const MAX_FOREIGN_EXECUTIONS = 1024;
 
 /**
  * Picks the events of one execution out of the caller's whole event stream, for
- * `execute(request, { onEvent })`.
+ * `execute(request, { onEvent })`. The callback receives this call's events only, never another
+ * execution's, even one of the same module by the same user.
  *
- * The `request_id` is computed by the server (it covers the caller's identity and the server's
- * default policy), so it is known for certain only when the result arrives. Until then the
- * router follows the first execution whose `execution_queued` names the requested module and
- * holds the events of the others; the result's `request_id` then settles it, and any held
- * events of that execution are delivered. Servers that echo the call's idempotency key in
- * `execution_queued` make the match exact: another run of the same module is never followed.
+ * The relay echoes the call's `Idempotency-Key` in `execution_queued` (`idempotency_key`), and
+ * every event carries the execution's `request_id`:
+ * - an `execution_queued` that echoes this call's key makes its `request_id` ours: its events
+ *   are delivered from then on (and any held before);
+ * - an `execution_queued` that echoes another key makes its `request_id` another call's: its
+ *   events are dropped;
+ * - any other event whose execution is not known yet is held (bounded), until the result's
+ *   `request_id` settles it: the held events of that execution are delivered, the rest dropped.
+ *
+ * One limit remains: two calls of the same request (same module, inputs and policy, hence the
+ * same `request_id`) under different idempotency keys are told apart only by `execution_queued`.
  */
 export class ExecutionEventRouter {
-  readonly #moduleReference: string;
   readonly #onEvent: (event: ExecutionEvent) => void;
-  readonly #idempotencyKey: string | undefined;
+  readonly #idempotencyKey: string;
   readonly #held = new Map<string, ExecutionEvent[]>();
+  readonly #foreign = new Set<string>();
   readonly #finished = new Set<string>();
-  #followed: string | undefined;
-  #settled: string | undefined;
+  #mine: string | undefined;
+  #settled = false;
   #callbackError: { error: unknown } | undefined;
   #onTerminal: (() => void) | undefined;
 
   /**
-   * @param moduleReference the request's `cid`, as sent.
+   * @param idempotencyKey the `Idempotency-Key` the call sends, matched against
+   *   `execution_queued`'s `idempotency_key`.
    * @param onEvent the caller's callback; if it throws, delivery stops and
    *   {@link ExecutionEventRouter.callbackError} holds the error.
-   * @param idempotencyKey the key the call sent, matched against `execution_queued`'s
-   *   `idempotency_key` when the server echoes it.
    */
-  constructor(
-    moduleReference: string,
-    onEvent: (event: ExecutionEvent) => void,
-    idempotencyKey?: string,
-  ) {
-    this.#moduleReference = moduleReference;
-    this.#onEvent = onEvent;
+  constructor(idempotencyKey: string, onEvent: (event: ExecutionEvent) => void) {
     this.#idempotencyKey = idempotencyKey;
+    this.#onEvent = onEvent;
   }
 
   /** What the caller's callback threw, if it did. */
@@ -50,31 +52,31 @@ export class ExecutionEventRouter {
     return this.#callbackError;
   }
 
-  /** Takes one event of the stream. */
+  /** Takes one event of the stream: delivers it, holds it, or drops it (another call's). */
   accept(event: ExecutionEvent): void {
     const id = event.request_id;
-    if (this.#settled !== undefined) {
-      if (id === this.#settled) this.#deliver(event);
+    if (event.type === "execution_queued" && event.idempotency_key !== undefined) {
+      if (event.idempotency_key === this.#idempotencyKey) {
+        if (this.#mine === undefined && !this.#settled) {
+          this.#mine = id;
+          this.#foreign.delete(id);
+          this.#release(id);
+        }
+        if (id === this.#mine) this.#deliver(event);
+      } else if (id !== this.#mine) {
+        this.#markForeign(id);
+      }
       return;
     }
-    if (
-      this.#followed === undefined &&
-      event.type === "execution_queued" &&
-      (event.idempotency_key !== undefined && this.#idempotencyKey !== undefined
-        ? event.idempotency_key === this.#idempotencyKey
-        : event.cid === this.#moduleReference)
-    ) {
-      this.#followed = id;
-      this.#release(id);
-    }
-    if (id === this.#followed) this.#deliver(event);
-    else this.#hold(event);
+    if (id === this.#mine) this.#deliver(event);
+    else if (!this.#settled && !this.#foreign.has(id)) this.#hold(event);
   }
 
   /**
    * The result arrived with `requestId`: delivers its held events, then waits for its terminal
    * event when more events are expected, at most `graceMs`.
    * @param expectEvents whether the execution ran in this call (not a replay) and the stream was open.
+   * @param graceMs longest wait for the terminal event. @unit milliseconds
    * @param streamEnded resolves when the stream will deliver nothing more.
    */
   async settle(
@@ -83,9 +85,13 @@ export class ExecutionEventRouter {
     graceMs: number,
     streamEnded: Promise<unknown>,
   ): Promise<void> {
-    this.#settled = requestId;
-    if (this.#followed !== requestId) this.#release(requestId);
+    this.#settled = true;
+    if (this.#mine === undefined) {
+      this.#mine = requestId;
+      this.#release(requestId);
+    }
     this.#held.clear();
+    this.#foreign.clear();
     if (!expectEvents || this.#finished.has(requestId) || this.#callbackError) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -98,6 +104,14 @@ export class ExecutionEventRouter {
       streamEnded,
     ]);
     clearTimeout(timer);
+  }
+
+  #markForeign(requestId: string): void {
+    this.#held.delete(requestId);
+    if (this.#foreign.size >= MAX_FOREIGN_EXECUTIONS) {
+      this.#foreign.delete(this.#foreign.values().next().value!);
+    }
+    this.#foreign.add(requestId);
   }
 
   #hold(event: ExecutionEvent): void {
@@ -126,10 +140,7 @@ export class ExecutionEventRouter {
     } catch (error) {
       this.#callbackError = { error };
     }
-    if (
-      this.#callbackError ||
-      (event.request_id === this.#settled && this.#finished.has(event.request_id))
-    ) {
+    if (this.#callbackError || (this.#settled && this.#finished.has(event.request_id))) {
       this.#onTerminal?.();
     }
   }

@@ -82,14 +82,7 @@ export async function execute(
       "json",
     );
   const answer = options.onEvent
-    ? await sendWithEvents(
-        context,
-        request.cid,
-        idempotencyKey,
-        options.onEvent,
-        options.signal,
-        send,
-      )
+    ? await sendWithEvents(context, idempotencyKey, options.onEvent, options.signal, send)
     : await send();
   const response = checkExecuteResponse(answer, context.validator);
   return Object.defineProperty({ ...response }, "meta", {
@@ -106,13 +99,12 @@ export async function execute(
 
 async function sendWithEvents(
   context: ExecuteContext,
-  moduleReference: string,
   idempotencyKey: string,
   onEvent: (event: ExecutionEvent) => void,
   signal: AbortSignal | undefined,
   send: () => Promise<TransportResponse<unknown>>,
 ): Promise<TransportResponse<unknown>> {
-  const router = new ExecutionEventRouter(moduleReference, onEvent, idempotencyKey);
+  const router = new ExecutionEventRouter(idempotencyKey, onEvent);
   const controller = new AbortController();
   const stop = () => controller.abort();
   signal?.addEventListener("abort", stop, { once: true });
