@@ -41,7 +41,20 @@ export interface JwtAuthenticatorOptions {
   jwksTimeoutMs?: number;
 }
 
-const LONGEST_USER_ID = 256;
+/** Longest `sub` (the user id). @unit characters */
+export const LONGEST_JWT_SUBJECT = 256;
+
+/** Longest `sid` (the session id). @unit characters */
+export const LONGEST_JWT_SESSION = 256;
+
+/** Longest role of the roles claim. @unit characters */
+export const LONGEST_JWT_ROLE = 128;
+
+/** Most roles a token may carry. */
+export const MOST_JWT_ROLES = 64;
+
+/** Printable ASCII without space: what a claim the relay uses may hold. */
+const PRINTABLE = /^[\x21-\x7e]+$/;
 
 /**
  * Bearer JWTs verified with `jose`: signature (HS256 with a secret, or an asymmetric key from a
@@ -100,11 +113,24 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   };
 }
 
+/** Whether `value` is 1 to `longest` characters of printable ASCII (no space). */
+function isPrintable(value: unknown, longest: number): value is string {
+  return typeof value === "string" && value.length <= longest && PRINTABLE.test(value);
+}
+
+/**
+ * The identity a verified payload names. Every claim used is checked (it ends up in Redis keys,
+ * logs, events and answers): `sub` and `sid` are 1–256, each role 1–128 printable ASCII
+ * characters without space, at most 64 roles.
+ * @throws HttpProblem 401 naming the bad claim.
+ */
 function identityOf(payload: JWTPayload, rolesPath: readonly string[]): Identity {
-  const subject = payload.sub;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (!subject || subject.length > LONGEST_USER_ID || /[\u0000-\u001f\u007f]/.test(subject)) {
-    throw bearerChallenge(`the sub claim must be 1–${LONGEST_USER_ID} printable characters`, true);
+  const subject: unknown = payload.sub;
+  if (!isPrintable(subject, LONGEST_JWT_SUBJECT)) {
+    throw bearerChallenge(
+      `the sub claim must be 1 to ${LONGEST_JWT_SUBJECT} printable ASCII characters without space`,
+      true,
+    );
   }
   let roles: unknown = payload;
   for (const part of rolesPath) {
@@ -115,14 +141,31 @@ function identityOf(payload: JWTPayload, rolesPath: readonly string[]): Identity
   }
   if (typeof roles === "string") roles = roles.split(" ").filter(Boolean);
   if (roles === undefined) roles = [];
+  const rolesName = rolesPath.join(".");
   if (!Array.isArray(roles) || !roles.every((role) => typeof role === "string")) {
     throw bearerChallenge(
-      `the ${rolesPath.join(".")} claim must be an array of strings or a space-separated string`,
+      `the ${rolesName} claim must be an array of strings or a space-separated string`,
       true,
     );
   }
-  const sessionId = typeof payload.sid === "string" && payload.sid !== "" ? payload.sid : undefined;
-  return { userId: subject, sessionId, roles };
+  if (
+    roles.length > MOST_JWT_ROLES ||
+    !roles.every((role) => isPrintable(role, LONGEST_JWT_ROLE))
+  ) {
+    throw bearerChallenge(
+      `the ${rolesName} claim must hold at most ${MOST_JWT_ROLES} roles of 1 to ${LONGEST_JWT_ROLE} printable ASCII characters without space`,
+      true,
+    );
+  }
+  const session: unknown = payload.sid;
+  if (session !== undefined && session !== "" && !isPrintable(session, LONGEST_JWT_SESSION)) {
+    throw bearerChallenge(
+      `the sid claim must be 1 to ${LONGEST_JWT_SESSION} printable ASCII characters without space`,
+      true,
+    );
+  }
+  const sessionId = typeof session === "string" && session !== "" ? session : undefined;
+  return { userId: subject, sessionId, roles: roles as string[] };
 }
 
 const REFUSED: Record<string, (error: errors.JOSEError) => string> = {
