@@ -323,7 +323,7 @@ describe("createRelay: deduplication by content", () => {
     expect(tasks).toHaveLength(0);
   });
 
-  it("resolves once per request and reports an unknown module only after authorization", async () => {
+  it("resolves once per authorized request and never for a refused one", async () => {
     const memory = (
       await import("../memory/memory-module-resolver.js")
     ).createMemoryModuleResolver();
@@ -341,7 +341,8 @@ describe("createRelay: deduplication by content", () => {
     const allowed = await setup({ resolver });
     const missing = await allowed.relay.execute({ cid: "glyph://nothing@here" }, alice);
     expect(outcomeToHttp(missing, 60_000).status).toBe(404);
-    expect(references).toEqual(["glyph://nothing@here", "glyph://nothing@here"]);
+    // The refused request resolved nothing: only the allowed one asked the resolver.
+    expect(references).toEqual(["glyph://nothing@here"]);
     expect(refused.tasks).toHaveLength(0);
     expect(allowed.tasks).toHaveLength(0);
   });

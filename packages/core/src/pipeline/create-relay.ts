@@ -67,10 +67,12 @@ export interface Relay {
   /** The effective configuration. */
   readonly config: RelayConfig;
   /**
-   * Runs one execute request through rate limit → validation → resolution (the `request_id`
-   * hashes the resolved content, not the reference as written) → idempotency → authorization →
-   * bus → execution → bus → record, and says what happened. A module that cannot be resolved
-   * is reported (404 / 422) after authorization, without execution.
+   * Runs one execute request through rate limit → validation → authorization (of the reference
+   * as written) → resolution (the `request_id` hashes the resolved content, not the reference
+   * as written) → idempotency → bus → execution → bus → record, and says what happened. A
+   * caller the authorizer refuses costs no resolution: no registry lookup, no gateway fetch,
+   * and the answer says nothing about the module. A module that cannot be resolved is reported
+   * (404 / 422) without execution.
    * @param body the request body as parsed JSON (validated here, after the rate limit).
    * @throws only on infrastructure failures of the stores (the server maps them).
    */
@@ -158,10 +160,38 @@ export function createRelay(dependencies: RelayDependencies): Relay {
     }
     const policy = policyResolution.policy;
 
-    // 2b. Resolve the reference to its content before hashing, so that a CIDv0, a CIDv1 and a
+    // 3. Antigone, on the reference as the caller wrote it and before anything is resolved: a
+    // refused caller makes the relay fetch nothing and learns nothing about the module.
+    const decision = await authorizer.authorize({
+      user_id: identity.userId,
+      roles: identity.roles,
+      action: "execute_wasm",
+      resource: request.cid,
+      context: { session_id: identity.sessionId, policy },
+    });
+    if (!decision.allowed) {
+      metrics.increment(METRIC_NAMES.permissionDenied);
+      const refusedId = await hashRequest({
+        userId: identity.userId,
+        module: request.cid,
+        entry: request.entry,
+        abi: request.abi,
+        inputs: request.inputs,
+        policy,
+      });
+      return {
+        kind: "forbidden",
+        reason: decision.reason ?? "not permitted",
+        requestId: refusedId,
+        rateLimit,
+      };
+    }
+    const authorizedPolicy = decision.policy ?? policy;
+
+    // 4. Resolve the reference to its content before hashing, so that a CIDv0, a CIDv1 and a
     // glyph name for the same bytes are one request (the resolver caches). A missing or
-    // unverifiable module is answered after authorization, as before, so that a refused caller
-    // learns nothing about it; such a request is hashed by the reference as written.
+    // unverifiable module is answered after the idempotency gate, as before; such a request is
+    // hashed by the reference as written.
     let resolution: ModuleResolution;
     try {
       resolution = {
@@ -194,7 +224,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       policy,
     });
 
-    // 3. Idempotency.
+    // 5. Idempotency.
     const key = scopeIdempotencyKey(identity.userId, explicitKey ?? requestId);
     // A live holder finishes within `bound`; its lease lasts twice that so that a duplicate's
     // wait ends (409) before the lease could expire under a slow but living holder.
@@ -219,7 +249,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       const outcome = await authorizedRun(
         request,
         resolution,
-        policy,
+        authorizedPolicy,
         requestId,
         identity,
         rateLimit,
@@ -242,33 +272,16 @@ export function createRelay(dependencies: RelayDependencies): Relay {
     }
   }
 
+  /** Steps 6 on of an authorized request: bus, the resolution's outcome, execution, record. */
   async function authorizedRun(
     request: ExecuteRequest,
     resolution: ModuleResolution,
-    requestedPolicy: Policy,
+    policy: Policy,
     requestId: string,
     identity: Identity,
     rateLimit: RateLimitDecision,
     options: RelayExecuteOptions,
   ): Promise<RelayOutcome> {
-    // 4. Antigone.
-    const decision = await authorizer.authorize({
-      user_id: identity.userId,
-      roles: identity.roles,
-      action: "execute_wasm",
-      resource: request.cid,
-      context: { session_id: identity.sessionId, policy: requestedPolicy },
-    });
-    if (!decision.allowed) {
-      metrics.increment(METRIC_NAMES.permissionDenied);
-      return {
-        kind: "forbidden",
-        reason: decision.reason ?? "not permitted",
-        requestId,
-        rateLimit,
-      };
-    }
-    const policy = decision.policy ?? requestedPolicy;
     const busEvent = {
       request_id: requestId,
       cid: request.cid,
@@ -278,7 +291,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       session_id: identity.sessionId ?? null,
     };
 
-    // 5. tmpbus: requested.
+    // 6. tmpbus: requested.
     await publish(BUS_TOPICS.requested, {
       ...busEvent,
       timestamp: new Date(clock.now()).toISOString(),
@@ -297,7 +310,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       : undefined;
     events?.queued();
 
-    // 6. Resolved (step 2b): report a module that could not be resolved.
+    // 7. Resolved (step 4): report a module that could not be resolved.
     let module: ResolvedModule;
     try {
       if ("failure" in resolution) throw resolution.failure;
@@ -328,7 +341,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       throw error;
     }
 
-    // 7. Execute.
+    // 8. Execute.
     let result: ExecutionResult;
     try {
       result = await executor.execute(
@@ -366,7 +379,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       ...(response.success ? {} : { error: response.error }),
     });
 
-    // 8. tmpbus: completed (after the execution's own events); metrics.
+    // 9. tmpbus: completed (after the execution's own events); metrics.
     await events?.flushed();
     await publish(BUS_TOPICS.completed, {
       ...busEvent,
