@@ -50,3 +50,13 @@ function reorder(value: JsonValue): JsonValue {
   }
   return value;
 }
+
+describe("canonicalJson at depth", () => {
+  it("serialises a document nested 100,000 deep without exhausting the stack", () => {
+    let deep: JsonValue = 1;
+    for (let level = 0; level < 100_000; level++) deep = level % 2 ? [deep] : { k: deep };
+    const text = canonicalJson(deep);
+    expect(text.length).toBe(1 + 50_000 * 2 + 50_000 * 6);
+    expect(text.startsWith('[{"k":[{"k":')).toBe(true);
+  });
+});

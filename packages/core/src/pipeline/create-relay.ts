@@ -25,8 +25,10 @@ import type { RateLimitDecision, RateLimitStore } from "../ports/rate-limit-stor
 import type { ExecuteRequest } from "../schemas/execute-request.js";
 import { executeRequestSchema } from "../schemas/execute-request.js";
 import type { ExecuteResponse } from "../schemas/execute-response.js";
-import type { JsonValue } from "../schemas/json-value.js";
+import type { JsonBounds, JsonValue } from "../schemas/json-value.js";
+import { findJsonBoundsViolation } from "../schemas/json-value.js";
 import type { Policy } from "../schemas/policy.js";
+import type { ProblemDetail } from "../schemas/problem.js";
 import { ExecutionEventPublisher } from "./execution-event-publisher.js";
 import { passIdempotencyGate, scopeIdempotencyKey } from "./idempotency-gate.js";
 import type { RelayConfig } from "./relay-config.js";
@@ -129,7 +131,12 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       return { kind: "rate_limited", rateLimit };
     }
 
-    // 2. Validation.
+    // 2. Validation: first the shape of `inputs`, without recursion, since the schema recurses.
+    const bounds = inputBoundsDetail(body, config.inputBounds);
+    if (bounds) {
+      metrics.increment(METRIC_NAMES.invalidRequest);
+      return { kind: "invalid", details: [bounds] };
+    }
     const parsed = executeRequestSchema.safeParse(body);
     if (!parsed.success) {
       metrics.increment(METRIC_NAMES.invalidRequest);
@@ -397,6 +404,24 @@ export function createRelay(dependencies: RelayDependencies): Relay {
   }
 
   return { config, execute };
+}
+
+/** The problem detail of `inputs` that pass a bound of their shape, if they do. */
+function inputBoundsDetail(body: unknown, bounds: JsonBounds): ProblemDetail | undefined {
+  if (body === null || typeof body !== "object" || !("inputs" in body)) return undefined;
+  const violation = findJsonBoundsViolation(body.inputs, bounds);
+  if (!violation) return undefined;
+  return violation.bound === "depth"
+    ? {
+        path: "inputs",
+        message: `must not nest arrays and objects deeper than ${violation.limit} levels (the input depth limit, RELAY_MAX_INPUT_DEPTH on the server)`,
+        code: "too_deep",
+      }
+    : {
+        path: "inputs",
+        message: `must hold at most ${violation.limit} values, counting every array, object, member and element (the input size limit, RELAY_MAX_INPUT_VALUES on the server)`,
+        code: "too_big",
+      };
 }
 
 function toResponse(

@@ -1,6 +1,8 @@
 import type { PolicyLimits } from "../policy/resolve-policy.js";
 import { DEFAULT_POLICY_LIMITS } from "../policy/resolve-policy.js";
 import type { RateLimitRule } from "../ports/rate-limit-store.js";
+import type { JsonBounds } from "../schemas/json-value.js";
+import { DEFAULT_JSON_BOUNDS } from "../schemas/json-value.js";
 
 /** Tunables of the pipeline. */
 export interface RelayConfig {
@@ -19,6 +21,11 @@ export interface RelayConfig {
   policy: PolicyLimits;
   /** Name of this relay in events (`executor_node` prefix). @default "relay" */
   nodeName: string;
+  /**
+   * Bounds on a request's `inputs` (nesting depth, number of values), checked before validation
+   * so that no recursive step sees a deeper document. @default 64 levels, 100000 values
+   */
+  inputBounds: JsonBounds;
 }
 
 /** The defaults of {@link RelayConfig}, which are the seed's. */
@@ -29,4 +36,5 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   idempotencyMarginMs: 10_000,
   policy: DEFAULT_POLICY_LIMITS,
   nodeName: "relay",
+  inputBounds: DEFAULT_JSON_BOUNDS,
 };

@@ -48,6 +48,11 @@ export const serverEnvironmentSchema = z.object({
   ),
   /** Prefix of every Redis key the relay writes. @default "relay:" */
   REDIS_KEY_PREFIX: z.string().default("relay:"),
+  /**
+   * Longest a rate-limit or idempotency call waits on a connected Redis before the request is
+   * refused with 503 and `Retry-After` (never decided from memory). @unit milliseconds @default 2000
+   */
+  RELAY_REDIS_TIMEOUT: integer("RELAY_REDIS_TIMEOUT", 2_000),
   /** Requests per window per user. @default 10 */
   RELAY_RATE_LIMIT: integer("RELAY_RATE_LIMIT", 10),
   /** Rate-limit window. @unit milliseconds @default 60000 */
@@ -64,6 +69,17 @@ export const serverEnvironmentSchema = z.object({
   RELAY_MODULE_DIR: optionalText,
   /** Largest request body accepted. @unit bytes @default 1048576 */
   RELAY_MAX_BODY_BYTES: integer("RELAY_MAX_BODY_BYTES", 1024 * 1024),
+  /** Deepest nesting of arrays and objects in a request's `inputs` (400 beyond). @default 64 */
+  RELAY_MAX_INPUT_DEPTH: integer("RELAY_MAX_INPUT_DEPTH", 64),
+  /** Most values (arrays, objects, members, elements) in a request's `inputs` (400 beyond). @default 100000 */
+  RELAY_MAX_INPUT_VALUES: integer("RELAY_MAX_INPUT_VALUES", 100_000),
+  /** Longest a client may take to send a request's headers (Node answers 408 and closes). @unit milliseconds @default 10000 */
+  RELAY_HEADERS_TIMEOUT: integer("RELAY_HEADERS_TIMEOUT", 10_000),
+  /**
+   * Longest a client may take to send a request body once its headers arrived: a 408 problem
+   * and a closed connection after that. @unit milliseconds @default 30000
+   */
+  RELAY_REQUEST_TIMEOUT: integer("RELAY_REQUEST_TIMEOUT", 30_000),
   /** Default `max_memory` of a request that sets none. @unit bytes @default 16777216 */
   RELAY_DEFAULT_MAX_MEMORY: integer("RELAY_DEFAULT_MAX_MEMORY", 16 * 1024 * 1024),
   /** Default `max_gas`. @default 10000000 */
