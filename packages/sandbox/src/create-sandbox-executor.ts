@@ -9,6 +9,7 @@ import {
   type ExecutorEvent,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
+import { TABLE_ELEMENT_BYTES } from "./metering/limit-memory.js";
 import { meter } from "./metering/meter.js";
 import { ByteBudgetCache } from "./pool/byte-budget-cache.js";
 import { type PoolJob, WorkerPool, type WorkerStop } from "./pool/worker-pool.js";
@@ -33,7 +34,14 @@ export interface SandboxExecutorOptions {
   nodeName?: string;
   /** Interval between progress reads while a module runs. @unit milliseconds @default 100 */
   progressIntervalMs?: number;
-  /** V8 heap limit of each worker (WebAssembly memory is bounded by the policy instead). @unit megabytes @default 256 */
+  /**
+   * V8 heap limit of each worker (WebAssembly memory is bounded by the policy instead). It also
+   * bounds the table budget: all tables of a task together hold at most
+   * min(`max_memory`, workerHeapMb MiB / 4) / {@link TABLE_ELEMENT_BYTES} elements (1,048,576 by
+   * default), so tables stay at or below 1/8 of the heap even while `table.grow` copies them;
+   * V8 aborts the whole process, not only the worker, when one allocation overruns the heap.
+   * @unit megabytes @default 256
+   */
   workerHeapMb?: number;
   /** Suggested wait returned with a full-queue refusal. @unit milliseconds @default 1000 */
   retryAfterMs?: number;
@@ -84,6 +92,13 @@ function workerScript(): URL {
     : new URL("./execution-worker.js", here);
 }
 
+/**
+ * Tables may take at most this fraction of a worker's heap (counted at TABLE_ELEMENT_BYTES per
+ * element, about 4 times what they really take): V8 has no way to fail one oversized allocation
+ * of a worker cleanly, it aborts the process.
+ */
+const TABLE_HEAP_SHARE = 4;
+
 function contentDigest(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
@@ -114,12 +129,14 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
   const meteredCache = new ByteBudgetCache<Uint8Array>(
     options.meteredCacheBytes ?? 64 * 1024 * 1024,
   );
+  const workerHeapMb = options.workerHeapMb ?? 256;
+  const maxTableBytes = (workerHeapMb * 1024 * 1024) / TABLE_HEAP_SHARE;
   const pool = new WorkerPool({
     size: workers,
     maxQueue,
     script: workerScript(),
     workerData: { compiledCacheBytes: options.compiledCacheBytes ?? 64 * 1024 * 1024 },
-    resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb ?? 256 },
+    resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
   });
   let closed = false;
   let completed = 0;
@@ -151,8 +168,11 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
       );
     }
     const memoryPages = Math.floor(task.policy.max_memory / 65536);
+    const maxTableElements = Math.floor(
+      Math.min(task.policy.max_memory, maxTableBytes) / TABLE_ELEMENT_BYTES,
+    );
     const digest = contentDigest(task.module.bytes);
-    const key = `${digest}:${memoryPages}`;
+    const key = `${digest}:${memoryPages}:${maxTableElements}`;
     const metered = meteredCache.get(digest);
 
     return new Promise<ExecutionResult>((resolve, reject) => {
@@ -176,6 +196,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           bytes: metered ?? task.module.bytes,
           metered: metered !== undefined,
           key,
+          maxTableElements,
           entry: task.entry ?? "main",
           abi: task.abi,
           inputs: task.inputs,

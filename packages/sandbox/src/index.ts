@@ -7,7 +7,11 @@ export {
   type SandboxExecutorStats,
 } from "./create-sandbox-executor.js";
 export { CostModel } from "./metering/cost-model.js";
-export { limitMemory } from "./metering/limit-memory.js";
+export {
+  type LimitMemoryOptions,
+  limitMemory,
+  TABLE_ELEMENT_BYTES,
+} from "./metering/limit-memory.js";
 export { MemoryLimitError } from "./metering/memory-limit-error.js";
 export {
   type MeteredModule,
@@ -15,3 +19,4 @@ export {
   meter,
   type RefillImport,
 } from "./metering/meter.js";
+export { TableLimitError } from "./metering/table-limit-error.js";

@@ -15,8 +15,13 @@ export interface WorkerRunMessage {
   /** Module bytes: already metered (memory not yet capped) when `metered` is true, else the original bytes. */
   bytes: Uint8Array;
   metered: boolean;
-  /** Key of the compiled-module cache: content digest and memory limit. */
+  /** Key of the compiled-module cache: content digest, memory limit and table budget. */
   key: string;
+  /**
+   * Most elements the module's tables may hold together, at declaration and after `table.grow`
+   * (see `limitMemory`). @unit elements
+   */
+  maxTableElements: number;
   entry: string;
   abi: Abi | undefined;
   inputs: JsonValue;

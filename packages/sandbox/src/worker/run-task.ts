@@ -5,6 +5,7 @@ import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
 import { limitMemory } from "../metering/limit-memory.js";
 import { MemoryLimitError } from "../metering/memory-limit-error.js";
 import { meter } from "../metering/meter.js";
+import { TableLimitError } from "../metering/table-limit-error.js";
 import { ByteBudgetCache } from "../pool/byte-budget-cache.js";
 import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js";
 import { GasAccount } from "./gas-account.js";
@@ -75,6 +76,7 @@ async function prepare(
     bytes = limitMemory(
       meteredBytes ?? message.bytes,
       Math.floor(message.policy.max_memory / PAGE_BYTES),
+      { maxTableElements: message.maxTableElements },
     );
     const info = readModuleInfo(bytes);
     info.imports = info.imports.filter((entry) => entry.module !== METERING_IMPORT.module);
@@ -84,7 +86,7 @@ async function prepare(
     state.compiled.set(message.key, compiled, bytes.length * 4);
     return meteredBytes ? { compiled, meteredBytes } : { compiled };
   } catch (error) {
-    if (error instanceof MemoryLimitError)
+    if (error instanceof MemoryLimitError || error instanceof TableLimitError)
       throw new TaskFailure(failure("memory_limit", error.message));
     throw new TaskFailure(
       failure("invalid_module", error instanceof Error ? error.message : String(error)),
