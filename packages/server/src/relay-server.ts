@@ -18,9 +18,12 @@ import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
 import { loadServerConfig, type ServerConfig } from "./config/server-config.js";
 import { createEventBus } from "./events/create-event-bus.js";
+import { ClientGoneError, isClientGone } from "./http/client-gone.js";
 import { closeGracefully } from "./http/close-gracefully.js";
-import { HttpProblem } from "./http/http-problem.js";
+import { HttpProblem, httpProblem } from "./http/http-problem.js";
+import { setBodyDeadline } from "./http/read-json-body.js";
 import { RouteTable } from "./http/route-table.js";
+import { shuttingDownProblem } from "./http/shutting-down.js";
 import { writeProblem } from "./http/write-answer.js";
 import type { Authenticator } from "./identity/authenticator.js";
 import { createAuthenticatorFromConfig } from "./identity/create-authenticator.js";
@@ -104,6 +107,7 @@ export async function createRelayServer(
   const stores = await createStores({
     redisUrl: config.REDIS_URL,
     keyPrefix: config.REDIS_KEY_PREFIX,
+    operationTimeoutMs: config.RELAY_REDIS_TIMEOUT,
     metrics,
   });
   const executor = parts.executor ?? createSandboxExecutor({ workers: config.RELAY_WORKERS });
@@ -159,6 +163,10 @@ export async function createRelayServer(
       rateLimitByRole: config.RELAY_RATE_LIMIT_BY_ROLE,
       idempotencyTtlMs: config.RELAY_IDEMPOTENCY_TTL,
       nodeName: config.RELAY_NODE_NAME,
+      inputBounds: {
+        maxDepth: config.RELAY_MAX_INPUT_DEPTH,
+        maxValues: config.RELAY_MAX_INPUT_VALUES,
+      },
       policy: {
         defaults: {
           max_memory: config.RELAY_DEFAULT_MAX_MEMORY,
@@ -175,7 +183,10 @@ export async function createRelayServer(
   });
   const relay = withExecutionLog(pipeline, logger);
 
-  const shutdown = new AbortController();
+  // One controller per request in flight, aborted when shutdown stops waiting: no listener
+  // gathers on a signal shared by every request.
+  const inFlight = new Set<AbortController>();
+  let abandoning = false;
   const openStreams = new Set<() => void>();
   registerRelayGauges(prometheus, {
     executor,
@@ -211,7 +222,6 @@ export async function createRelayServer(
         relay,
         authenticator,
         maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
-        signal: shutdown.signal,
       }),
     )
     .add(
@@ -257,29 +267,72 @@ export async function createRelayServer(
     routes.add("GET", "/", serveStatic).add("GET", "/:file", serveStatic);
   }
 
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    try {
-      const url = new URL(request.url ?? "/", "http://relay.invalid");
-      const { handler, parameters } = routes.match(request.method ?? "GET", url.pathname);
-      await handler({ request, response, url, parameters });
-    } catch (error) {
-      if (response.headersSent) {
-        response.destroy();
-        return;
-      }
-      if (error instanceof HttpProblem) {
-        writeProblem(response, error.problem, error.headers);
-        return;
-      }
+  /** The error boundary: whatever was thrown, the request gets an answer or its socket closes. */
+  const answerError = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    error: unknown,
+    aborted: boolean,
+  ) => {
+    if (error instanceof ClientGoneError || isClientGone(request, response)) {
+      // The client's doing, not the relay's: no stack trace, nobody to answer.
+      logger.debug(
+        { method: request.method, path: pathForLog(request.url) },
+        "the client closed the connection before its answer",
+      );
+      response.destroy();
+      return;
+    }
+    if (response.headersSent) {
       log(
-        `error: ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `error: ${request.method} ${pathForLog(request.url)} failed after its headers: ${describe(error)}`,
       );
-      writeProblem(
-        response,
-        problemDocument(500, "internal-error", "Internal server error", {
-          detail: "the relay failed unexpectedly; the request was not recorded and may be retried",
-        }),
-      );
+      response.destroy();
+      return;
+    }
+    let problem: HttpProblem;
+    if (error instanceof HttpProblem) {
+      problem = error;
+    } else if (aborted) {
+      problem = shuttingDownProblem();
+    } else {
+      log(`error: ${request.method} ${pathForLog(request.url)}: ${describe(error)}`);
+      problem = httpProblem(500, "internal-error", "Internal server error", {
+        detail: "the relay failed unexpectedly; the request was not recorded and may be retried",
+      });
+    }
+    try {
+      writeProblem(response, problem.problem, problem.headers);
+    } catch (writeError) {
+      // E.g. a header value Node refuses (ERR_INVALID_CHAR): answer without the extra headers.
+      log(`error: answering ${request.method} ${pathForLog(request.url)}: ${describe(writeError)}`);
+      try {
+        for (const name of response.getHeaderNames()) response.removeHeader(name);
+        writeProblem(
+          response,
+          problemDocument(500, "internal-error", "Internal server error", {
+            detail: "the relay could not write its answer; the request may be retried",
+          }),
+        );
+      } catch {
+        response.destroy();
+      }
+    }
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const controller = new AbortController();
+    inFlight.add(controller);
+    setBodyDeadline(request, config.RELAY_REQUEST_TIMEOUT);
+    try {
+      if (abandoning) throw shuttingDownProblem();
+      const url = requestUrl(request.url);
+      const { handler, parameters } = routes.match(request.method ?? "GET", url.pathname);
+      await handler({ request, response, url, parameters, signal: controller.signal });
+    } catch (error) {
+      answerError(request, response, error, controller.signal.aborted);
+    } finally {
+      inFlight.delete(controller);
     }
   };
 
@@ -288,10 +341,27 @@ export async function createRelayServer(
     createRouteTemplateMatcher(createOpenApiDocument().paths),
   );
   const server = createServer(
-    { headersTimeout: 20_000, requestTimeout: 120_000, keepAliveTimeout: 5_000 },
+    {
+      headersTimeout: config.RELAY_HEADERS_TIMEOUT,
+      // A backstop behind the body deadline (a 408 problem), which always comes first.
+      requestTimeout: config.RELAY_HEADERS_TIMEOUT + config.RELAY_REQUEST_TIMEOUT + 1_000,
+      // How often Node checks those two bounds (its default is 30 s).
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(config.RELAY_HEADERS_TIMEOUT / 4)),
+      ),
+      keepAliveTimeout: 5_000,
+    },
     (request, response) => {
-      observeHttp(request, response);
-      void handle(request, response);
+      try {
+        observeHttp(request, response);
+      } catch (error) {
+        log(`warning: HTTP metrics: ${describe(error)}`);
+      }
+      handle(request, response).catch((error: unknown) => {
+        log(`error: ${request.method} ${pathForLog(request.url)}: ${describe(error)}`);
+        response.destroy();
+      });
     },
   );
 
@@ -311,10 +381,16 @@ export async function createRelayServer(
       });
     },
     async close() {
-      await closeGracefully(server, openStreams, config.RELAY_SHUTDOWN_TIMEOUT, () =>
-        shutdown.abort(new Error("server shutting down")),
-      );
-      shutdown.abort(new Error("server shutting down"));
+      await closeGracefully(server, {
+        openStreams,
+        timeoutMs: config.RELAY_SHUTDOWN_TIMEOUT,
+        onTimeout: () => {
+          abandoning = true;
+          for (const controller of inFlight) controller.abort(new Error("server shutting down"));
+        },
+      });
+      abandoning = true;
+      for (const controller of inFlight) controller.abort(new Error("server shutting down"));
       await executor.close?.();
       await ownedBus?.close();
       await stores.close();
@@ -353,4 +429,30 @@ export async function startRelayServer(
   });
   const url = await relayServer.listen(options.port ?? 0, options.host ?? "127.0.0.1");
   return { url, close: () => relayServer.close(), server: relayServer };
+}
+
+/**
+ * The request target as a URL on the relay: origin-form (`/path?query`, even `//x`) or
+ * absolute-form.
+ * @throws HttpProblem 400 when it is neither.
+ */
+function requestUrl(target: string | undefined): URL {
+  const text = target ?? "/";
+  try {
+    return text.startsWith("/") ? new URL(`http://relay.invalid${text}`) : new URL(text);
+  } catch {
+    throw httpProblem(400, "malformed-request-target", "Malformed request target", {
+      detail: "the request target is not a path (or an absolute http URL)",
+    });
+  }
+}
+
+/** A request target fit for a log line: bounded, without its query (which may hold ids). */
+function pathForLog(target: string | undefined): string {
+  const path = (target ?? "/").split("?")[0] ?? "/";
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -1,10 +1,26 @@
 import type { IncomingMessage } from "node:http";
+import { ClientGoneError } from "./client-gone.js";
 import { httpProblem } from "./http-problem.js";
 
+/** When each request's body must have arrived by, set by the server as the request comes in. */
+const bodyDeadlines = new WeakMap<IncomingMessage, { at: number; timeoutMs: number }>();
+
 /**
- * Reads a request body of at most `limitBytes` and parses it as JSON.
+ * Bounds the time the body of `request` may take to arrive: {@link readBody} (and
+ * {@link readJsonBody}) answer 408 when it has not fully arrived `timeoutMs` from now.
+ * @param timeoutMs @unit milliseconds
+ */
+export function setBodyDeadline(request: IncomingMessage, timeoutMs: number): void {
+  bodyDeadlines.set(request, { at: performance.now() + timeoutMs, timeoutMs });
+}
+
+/**
+ * Reads a request body of at most `limitBytes` and parses it as JSON. `JSON.parse` is
+ * iterative in V8, so a deeply nested body parses without exhausting the stack; bounding its
+ * depth is the validation's job.
  * @throws HttpProblem 415 when the content type is not JSON, 413 when the body is larger than
- *   the limit, 400 when it is not valid JSON.
+ *   the limit, 400 when it is not valid JSON, 408 when it does not arrive by its deadline;
+ *   {@link ClientGoneError} when the client disconnects first.
  */
 export async function readJsonBody(request: IncomingMessage, limitBytes: number): Promise<unknown> {
   const contentType = request.headers["content-type"];
@@ -34,8 +50,11 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
 }
 
 /**
- * Reads a raw request body of at most `limitBytes`.
- * @throws HttpProblem 413 as soon as the limit is passed (declared or streamed).
+ * Reads a raw request body of at most `limitBytes`, within the deadline set by
+ * {@link setBodyDeadline} (none when unset).
+ * @throws HttpProblem 413 as soon as the limit is passed (declared or streamed); 408 (with
+ *   `Connection: close`, since the rest of the body is never read) past the deadline;
+ *   {@link ClientGoneError} when the client disconnects first.
  */
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
   const tooLarge = () =>
@@ -47,15 +66,64 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
     request.resume();
     throw tooLarge();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) {
-      request.resume();
-      throw tooLarge();
+  if (request.complete && request.readableEnded) return new Uint8Array(0);
+  const deadline = bodyDeadlines.get(request);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      request.off("close", onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        settle();
+        request.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      settle();
+      resolve(new Uint8Array(Buffer.concat(chunks)));
+    };
+    const onError = (error: Error) => {
+      settle();
+      reject(new ClientGoneError(error));
+    };
+    const onClose = () => {
+      settle();
+      reject(new ClientGoneError());
+    };
+    if (deadline) {
+      timer = setTimeout(
+        () => {
+          settle();
+          request.pause();
+          reject(
+            httpProblem(
+              408,
+              "request-timeout",
+              "Request timeout",
+              {
+                detail: `the request body did not arrive within ${deadline.timeoutMs} ms of its headers (RELAY_REQUEST_TIMEOUT); received ${size} bytes`,
+              },
+              { Connection: "close" },
+            ),
+          );
+        },
+        Math.max(0, deadline.at - performance.now()),
+      );
     }
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+    request.on("close", onClose);
+  });
 }

@@ -7,8 +7,10 @@ export interface RouteContext {
   response: ServerResponse;
   /** The parsed request URL. */
   url: URL;
-  /** Named path parameters (`:name` segments). */
+  /** Named path parameters (`:name` segments), percent-decoded. */
   parameters: Record<string, string>;
+  /** Aborted when the server stops waiting for this request (shutdown past its timeout). */
+  signal: AbortSignal;
 }
 
 /** Handles one route; throws `HttpProblem` for 4xx answers. */
@@ -44,7 +46,8 @@ export class RouteTable {
 
   /**
    * Finds the handler of a request.
-   * @throws HttpProblem 404 when no route has the path, 405 (with `Allow`) when none has the method.
+   * @throws HttpProblem 404 when no route has the path, 405 (with `Allow`) when none has the
+   *   method, 400 when a path parameter is not valid percent-encoded UTF-8.
    */
   match(
     method: string,
@@ -55,7 +58,7 @@ export class RouteTable {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       const parameters = Object.fromEntries(
-        route.names.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? "")]),
+        route.names.map((name, index) => [name, decodePathSegment(found[index + 1] ?? "")]),
       );
       if (route.method === method || (method === "HEAD" && route.method === "GET")) {
         return { handler: route.handler, parameters };
@@ -73,5 +76,22 @@ export class RouteTable {
       );
     }
     throw httpProblem(404, "not-found", "Not found", { detail: `no route for ${pathname}` });
+  }
+}
+
+/**
+ * `decodeURIComponent`, or a 400 problem for text it cannot decode (`%zz`, a lone `%`, an
+ * encoded byte sequence that is not UTF-8).
+ * @throws HttpProblem 400 naming the segment.
+ */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const shown = segment.length > 64 ? `${segment.slice(0, 64)}…` : segment;
+    throw httpProblem(400, "malformed-path", "Malformed path", {
+      detail: `the path segment ${JSON.stringify(shown)} is not valid percent-encoded UTF-8`,
+      details: [{ path: "(path)", message: "malformed percent-encoding" }],
+    });
   }
 }

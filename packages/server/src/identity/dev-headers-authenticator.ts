@@ -4,15 +4,36 @@ import type { Authenticator } from "./authenticator.js";
 
 const IDENTIFIER = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name] ?? headers[name.replace(/_/g, "-")];
+function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
 /**
+ * The header `name` (e.g. `user_id`), also accepted as spelled with a hyphen (`user-id`).
+ * @throws HttpProblem 400 when both spellings are sent with different values: which one a
+ *   proxy in front of the relay looked at cannot be known, so neither is trusted.
+ */
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const hyphenated = name.replace(/_/g, "-");
+  const underscored = first(headers[name]);
+  const hyphenatedValue = first(headers[hyphenated]);
+  if (
+    underscored !== undefined &&
+    hyphenatedValue !== undefined &&
+    underscored.trim() !== hyphenatedValue.trim()
+  ) {
+    throw httpProblem(400, "invalid-request", "Invalid request", {
+      detail: `${name} and ${hyphenated} are both sent, with different values; send one of them`,
+      details: [{ path: `header.${name}`, message: `differs from the ${hyphenated} header` }],
+    });
+  }
+  return underscored ?? hyphenatedValue;
+}
+
+/**
  * The seed's identity: trusts the `user_id` and `session_id` headers (also spelled `user-id`,
- * `session-id`, since some proxies drop underscores). For development only: anyone can claim
- * to be anyone.
+ * `session-id`, since some proxies drop underscores; a request carrying both spellings with
+ * different values is refused with 400). For development only: anyone can claim to be anyone.
  */
 export function createDevHeadersAuthenticator(): Authenticator {
   return {

@@ -70,6 +70,7 @@ function listGlyph(scoped: boolean) {
       ],
       responses: {
         "200": json("The name's record.", "GlyphRecord"),
+        "400": problem("The path is not valid percent-encoded UTF-8."),
         "404": problem("No glyph is published under the name."),
         "500": internalError,
       },

@@ -55,6 +55,13 @@ export interface EventStreamOptions {
 
 const LONGEST_ID = 200;
 
+const eventStreamHeaders = {
+  "Content-Type": `${SSE_CONTENT_TYPE}; charset=utf-8`,
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+  "X-Accel-Buffering": "no",
+};
+
 interface Scoped {
   id: string;
   event: ExecutionEvent;
@@ -75,6 +82,8 @@ interface Scoped {
  *   already saw the terminal event gets `204 No Content` (an EventSource then stops).
  * - `retry:` hint, `: heartbeat` comments, `Cache-Control: no-cache`, `X-Accel-Buffering: no`.
  * - A client that does not read is dropped once `maxBufferedBytes` are waiting for it.
+ * - `HEAD` answers the stream's headers (after authentication and authorization) and ends:
+ *   it subscribes to nothing.
  * @throws HttpProblem 400 for a malformed `Last-Event-ID` or `request_id`, 503 when the bus
  *   cannot be read; the authenticator's problems (401) as they come.
  */
@@ -130,6 +139,11 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
           reason,
         });
       }
+    }
+    if (request.method === "HEAD") {
+      // The headers a GET would get, and no stream: nothing is subscribed or kept open.
+      response.writeHead(200, eventStreamHeaders).end();
+      return;
     }
     const lastHeader = request.headers["last-event-id"];
     const afterId =
@@ -225,12 +239,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       replay = run.slice(seen + 1);
     }
 
-    response.writeHead(200, {
-      "Content-Type": `${SSE_CONTENT_TYPE}; charset=utf-8`,
-      "Cache-Control": "no-cache",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    });
+    response.writeHead(200, eventStreamHeaders);
     response.write(encodeSseComment("wasm-relay execution events"));
     response.write(encodeSseRetry(retryMs));
     if (gap && afterId !== undefined) {

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { httpProblem } from "../http/http-problem.js";
-import type { RouteHandler } from "../http/route-table.js";
+import { decodePathSegment, type RouteHandler } from "../http/route-table.js";
 
 const MEDIA_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -19,7 +19,7 @@ const MEDIA_TYPES: Record<string, string> = {
 export function staticRoute(directory: string): RouteHandler {
   const root = normalize(directory + sep);
   return async ({ url, response }) => {
-    const relative = decodeURIComponent(url.pathname).replace(/^\/+/, "") || "index.html";
+    const relative = decodePathSegment(url.pathname).replace(/^\/+/, "") || "index.html";
     const path = normalize(join(root, relative));
     const notFound = () =>
       httpProblem(404, "not-found", "Not found", { detail: `no file ${url.pathname}` });
