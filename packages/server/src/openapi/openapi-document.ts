@@ -141,7 +141,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
             ),
             "500": responseReference("InternalError"),
             "503": problem(
-              "The executor cannot take work now (queue full or shutting down), or the module's source (glyph registry, gateways) cannot be reached.",
+              "The executor cannot take work now (queue full or shutting down), the module's source (glyph registry, gateways) cannot be reached, or Redis is connected but did not decide the rate limit or idempotency within `RELAY_REDIS_TIMEOUT` (`store-unavailable`; nothing ran).",
               {
                 "Retry-After": headerReference("RetryAfter"),
               },
