@@ -13,6 +13,12 @@ import { createFallbackRateLimitStore } from "./fallback-rate-limit-store.js";
 import { createRedisAvailability } from "./redis-availability.js";
 import { withTimeBound } from "./time-bound.js";
 
+/** Default of `operationTimeoutMs` (`RELAY_REDIS_TIMEOUT`). @unit milliseconds */
+export const DEFAULT_REDIS_TIMEOUT_MS = 2_000;
+
+/** Longest the availability probe (`PING`) waits while Redis is down. @unit milliseconds */
+const PROBE_TIMEOUT_MS = 100;
+
 /** Options of {@link createStores}. */
 export interface CreateStoresOptions {
   /** Redis to share state through (`redis://…`, `rediss://…`); unset means memory stores. */
@@ -20,8 +26,9 @@ export interface CreateStoresOptions {
   /** Prefix of every Redis key written. @default "relay:" */
   keyPrefix?: string | undefined;
   /**
-   * Longest any store call waits on Redis before it is answered from memory instead.
-   * @unit milliseconds @default 100
+   * Longest a store call waits on a connected Redis; past it the call is refused with
+   * `StoreUnavailableError` (the server answers 503 with `Retry-After`), never answered
+   * from memory. `RELAY_REDIS_TIMEOUT`. @unit milliseconds @default 2000
    */
   operationTimeoutMs?: number | undefined;
   /**
@@ -52,12 +59,14 @@ export interface SharedStores {
 
 /**
  * Creates the relay's shared stores. Without `redisUrl`: the memory stores of core. With it:
- * the Redis adapters behind a fallback. No call waits on Redis longer than `operationTimeoutMs`:
- * a call that fails or times out is answered from memory. A connection error, an error reply or
- * three timeouts in a row switch the stores to memory (limits and deduplication then hold per
- * instance) and `degradedReasons()` says why; a probe (`PING` every 250 ms) switches back to
- * Redis as soon as it answers again. `relay.store.fallback` {store} counts every decision made
- * from memory.
+ * the Redis adapters behind a fallback that is used only while Redis is *down*:
+ * - Redis down (the connection is lost or cannot be made): the stores answer from memory at
+ *   once (limits and deduplication then hold per instance) and `degradedReasons()` says why; a
+ *   probe (`PING` every 250 ms) switches back to Redis as soon as it answers again.
+ *   `relay.store.fallback` {store} counts every decision made from memory.
+ * - Redis connected but slow: a call waits up to `operationTimeoutMs`, then is refused with
+ *   `StoreUnavailableError` (the same for an error reply). It is never answered from
+ *   memory, so limits stay exact and an execution runs once across instances while Redis is up.
  * Never rejects because Redis is down at start-up: the stores then start degraded.
  * @throws TypeError when `redisUrl` is not a redis:// or rediss:// URL, RangeError when
  *   `operationTimeoutMs` is not a positive number.
@@ -74,7 +83,7 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
     };
   }
 
-  const timeoutMs = options.operationTimeoutMs ?? 100;
+  const timeoutMs = options.operationTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new RangeError(`operationTimeoutMs must be a positive number, got ${timeoutMs}`);
   }
@@ -93,7 +102,8 @@ export async function createStores(options: CreateStoresOptions = {}): Promise<S
       redis.status === "ready"
         ? redis.ping()
         : Promise.reject(lastError ?? new Error(`not connected (${redis.status})`)),
-    probeTimeoutMs: timeoutMs,
+    probeTimeoutMs: Math.min(timeoutMs, PROBE_TIMEOUT_MS),
+    connected: () => redis.status === "ready",
   });
   // A lost connection makes commands fail at once anyway; marking it here also turns health
   // `degraded` while no request is coming in.

@@ -2,16 +2,17 @@ import type { IdempotencyStore, Metrics } from "@wasm-relay/core";
 import { callPrimary } from "./call-primary.js";
 import type { RedisAvailability } from "./redis-availability.js";
 import { STORE_FALLBACK_METRIC } from "./store-fallback-metric.js";
+import { StoreUnavailableError } from "./store-unavailable-error.js";
 
 /** Options of {@link createFallbackIdempotencyStore}. */
 export interface FallbackIdempotencyStoreOptions {
   /** The shared store (Redis). */
   primary: IdempotencyStore;
-  /** The store used while the primary is unavailable (memory: deduplicates per instance). */
+  /** The store used while the primary is down (memory: deduplicates per instance). */
   fallback: IdempotencyStore;
-  /** Whether the primary is to be used; told about each failure. */
+  /** Whether the primary is to be used (down or not); told about each failure. */
   availability: RedisAvailability;
-  /** Longest a call waits on the primary. @unit milliseconds */
+  /** Longest a call waits on a connected primary before it is refused. @unit milliseconds */
   timeoutMs: number;
   /** Counts calls answered by the fallback ({@link STORE_FALLBACK_METRIC}, store `idempotency`). */
   metrics: Metrics;
@@ -24,10 +25,15 @@ const FALLBACK = "m.";
 
 /**
  * An {@link IdempotencyStore} that uses the primary (bounded by `timeoutMs`) while it is
- * available and the fallback otherwise. Never throws for an outage: `begin` answers from the
- * fallback; `complete` of a primary lease that cannot reach the primary returns `false` (the
- * lease then expires by itself); `release` of one does nothing (likewise).
- * Malformed durations (RangeError) still throw.
+ * available and the fallback while it is down (connection lost). A primary that is connected
+ * but slow is never replaced by the fallback for `begin`: a memory lease there would let another
+ * instance take the Redis lease and run the module a second time. Instead `begin` is refused,
+ * and a lease Redis grants after that is released as soon as its answer arrives.
+ * `complete` of a primary lease that cannot reach the primary returns `false` (the lease then
+ * expires by itself); `release` of one does nothing (likewise).
+ * @throws StoreUnavailableError from `begin` when the connected primary gave no answer within
+ *   `timeoutMs` (or an error reply): the server answers 503 with `Retry-After`. RangeError for
+ *   malformed durations. Never throws for a primary that is down.
  */
 export function createFallbackIdempotencyStore(
   options: FallbackIdempotencyStoreOptions,
@@ -41,14 +47,23 @@ export function createFallbackIdempotencyStore(
         try {
           const begun = await callPrimary(
             availability,
+            "idempotency",
             () => primary.begin(key, fingerprint, leaseMs),
             timeoutMs,
+            // A lease granted after the caller was refused would block the key until it expired.
+            (late) => {
+              late
+                .then((result) =>
+                  result.state === "acquired" ? primary.release(key, result.leaseToken) : undefined,
+                )
+                .catch(() => undefined);
+            },
           );
           return begun.state === "acquired"
             ? { state: "acquired", leaseToken: PRIMARY + begun.leaseToken }
             : begun;
         } catch (error) {
-          if (error instanceof RangeError) throw error;
+          if (error instanceof RangeError || error instanceof StoreUnavailableError) throw error;
         }
       }
       countFallback();
@@ -66,6 +81,7 @@ export function createFallbackIdempotencyStore(
       try {
         return await callPrimary(
           availability,
+          "idempotency",
           () => primary.complete(key, leaseToken.slice(PRIMARY.length), record, ttlMs),
           timeoutMs,
         );
@@ -83,6 +99,7 @@ export function createFallbackIdempotencyStore(
       // A lease that cannot be released now expires by itself.
       await callPrimary(
         availability,
+        "idempotency",
         () => primary.release(key, leaseToken.slice(PRIMARY.length)),
         timeoutMs,
       ).catch(() => undefined);

@@ -9,28 +9,39 @@ export interface RedisAvailabilityOptions {
   /** Pause between probes while Redis is unavailable. @unit milliseconds @default 250 */
   probeIntervalMs?: number;
   /**
-   * Timeouts in a row (no success between them) that make Redis unavailable. One slow answer,
-   * e.g. while this process' event loop was stalled, sends only that call to memory.
-   * @default 3
+   * Whether the connection to Redis is up right now (ioredis: `status === "ready"`). A call that
+   * fails while it is down makes Redis unavailable; one that fails or is slow while it is up
+   * does not (the stores then refuse the call instead of deciding from memory).
+   * @default always connected
    */
-  timeoutsBeforeUnavailable?: number;
+  connected?: () => boolean;
 }
 
 /**
- * Whether the stores should use Redis right now. Any failed Redis call marks it unavailable
- * (the stores then answer from memory without waiting on Redis); while unavailable, a probe runs
- * every `probeIntervalMs` and the first answer makes Redis available again.
+ * Whether the stores should use Redis right now. Redis becomes unavailable when it is *down*:
+ * the connection closed, or a call failed while it was not connected (the stores then answer
+ * from memory without waiting on Redis); while unavailable, a probe runs every
+ * `probeIntervalMs` and the first answer makes Redis available again. A *slow* Redis (connected,
+ * no answer in time) never makes it unavailable: that would send one instance to memory while
+ * another still decides on Redis, breaking exact limits and exactly-once between them.
  */
 export interface RedisAvailability {
   /** `true` while Redis is to be used. */
   readonly available: boolean;
   /** Why Redis is not used (`redis unreachable: …`), or `undefined` while it is. */
   readonly reason: string | undefined;
-  /** Records a failure (connection lost, error reply): Redis is unavailable until a probe succeeds. */
+  /** Whether the connection is up right now (see {@link RedisAvailabilityOptions.connected}). */
+  readonly connected: boolean;
+  /**
+   * Why Redis is slow (`redis slow: no answer within … ms`) since a call last got no answer in
+   * time, until one is answered again; `undefined` otherwise. Redis stays available meanwhile.
+   */
+  readonly slowReason: string | undefined;
+  /** Records a failure (connection lost): Redis is unavailable until a probe succeeds. */
   markUnavailable(cause: unknown): void;
-  /** Records a call that got no answer in time; enough of them in a row make Redis unavailable. */
+  /** Records a call that got no answer in time (Redis stays available: see `slowReason`). */
   recordTimeout(cause: unknown): void;
-  /** Records a call Redis answered in time (ends a run of timeouts). */
+  /** Records a call Redis answered in time (ends `slowReason`). */
   recordSuccess(): void;
   /** Stops probing (for shutdown). */
   close(): void;
@@ -52,8 +63,8 @@ function describe(cause: unknown): string {
 export function createRedisAvailability(options: RedisAvailabilityOptions): RedisAvailability {
   const probeTimeout = options.probeTimeoutMs ?? 100;
   const probeInterval = options.probeIntervalMs ?? 250;
-  const timeoutsBeforeUnavailable = options.timeoutsBeforeUnavailable ?? 3;
-  let timeoutsInARow = 0;
+  const connected = options.connected ?? (() => true);
+  let slowReason: string | undefined;
   let reason: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -64,7 +75,7 @@ export function createRedisAvailability(options: RedisAvailabilityOptions): Redi
       try {
         await withTimeBound(options.probe(), probeTimeout);
         reason = undefined;
-        timeoutsInARow = 0;
+        slowReason = undefined;
         timer = undefined;
       } catch (error) {
         reason = `redis unreachable: ${describe(error)}`;
@@ -83,17 +94,22 @@ export function createRedisAvailability(options: RedisAvailabilityOptions): Redi
     get reason() {
       return reason;
     },
+    get connected() {
+      return connected();
+    },
+    get slowReason() {
+      return slowReason;
+    },
     markUnavailable(cause) {
       if (closed) return;
       reason = `redis unreachable: ${describe(cause)}`;
       scheduleProbe();
     },
     recordTimeout(cause) {
-      timeoutsInARow += 1;
-      if (timeoutsInARow >= timeoutsBeforeUnavailable) this.markUnavailable(cause);
+      slowReason = `redis slow: ${describe(cause)}`;
     },
     recordSuccess() {
-      timeoutsInARow = 0;
+      slowReason = undefined;
     },
     close() {
       closed = true;
