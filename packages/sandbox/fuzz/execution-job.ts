@@ -67,6 +67,8 @@ export interface ExecutionObservation {
   exhausted?: boolean;
   /** Metered runs: gas counted past the budget when the refill was refused. @unit gas */
   overshoot?: string;
+  /** Metered runs: wasm function indices on the stack when the refill was refused, innermost first. */
+  refusalFrames?: number[];
   /** Metered runs: number of refill calls. */
   refills?: number;
 }

@@ -63,6 +63,8 @@ class GasHost {
     /** Gas counted past the budget when the refill was refused. @type {bigint | undefined} */
     this.overshoot = undefined;
     this.refills = 0;
+    /** Wasm function indices on top of the stack at the refusal, innermost first. @type {number[]} */
+    this.refusalFrames = [];
   }
 
   /**
@@ -79,9 +81,13 @@ class GasHost {
       this.granted += chunk;
       value += chunk;
     }
-    if (value < 0n) {
+    if (value < 0n && !this.exhausted) {
       this.exhausted = true;
-      if (this.overshoot === undefined) this.overshoot = -value;
+      this.overshoot = -value;
+      // Which wasm functions asked: tells a refused pre-charge of a bulk operation (asked by a
+      // metering helper) from gas already spent by the module's own code.
+      const frames = String(new Error().stack).matchAll(/wasm-function\[(\d+)\]/g);
+      this.refusalFrames = [...frames].slice(0, 4).map((match) => Number(match[1]));
     }
     return value;
   };
@@ -265,6 +271,7 @@ function run(job) {
     observation.exhausted = gas.exhausted;
     observation.refills = gas.refills;
     if (gas.overshoot !== undefined) observation.overshoot = String(gas.overshoot);
+    observation.refusalFrames = gas.refusalFrames;
   }
   return observation;
 }

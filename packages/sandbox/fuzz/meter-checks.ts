@@ -11,7 +11,7 @@ import type {
   ExportCall,
   ImportEntry,
 } from "./execution-job.js";
-import { exportMemory, mutateBytes, removeHangLimits } from "./module-edits.js";
+import { exportMemory, functionCount, mutateBytes, removeHangLimits } from "./module-edits.js";
 import { SeededRandom } from "./seeded-random.js";
 
 /** The properties checked on every generated module, in report order. */
@@ -94,13 +94,19 @@ function argumentFor(type: string, random: SeededRandom): unknown {
   }
 }
 
-interface Subject {
+/** A module prepared for running: its bytes, the imports to provide and the exports to call. */
+export interface Subject {
   bytes: Uint8Array<ArrayBuffer>;
   imports: ImportEntry[];
   exports: ExportCall[];
 }
 
-function describeSubject(bytes: Uint8Array<ArrayBuffer>, seed: number): Subject {
+/**
+ * Describes a module for the execution worker: imports (with result types) and every exported
+ * function with deterministic arguments derived from `seed`.
+ * @throws InvalidModuleError when the module cannot be parsed.
+ */
+export function describeSubject(bytes: Uint8Array<ArrayBuffer>, seed: number): Subject {
   const info = readModuleInfo(bytes);
   const random = new SeededRandom(seed ^ 0x5eed);
   const imports: ImportEntry[] = info.imports.map((entry) => ({
@@ -118,7 +124,13 @@ function describeSubject(bytes: Uint8Array<ArrayBuffer>, seed: number): Subject 
   return { bytes, imports, exports };
 }
 
-function meteredJob(subject: Subject, metered: Uint8Array, budget: bigint, chunk: bigint) {
+/** The job that runs `metered` (metered `subject`) with `budget` gas handed out in `chunk`s. */
+export function meteredJob(
+  subject: Subject,
+  metered: Uint8Array,
+  budget: bigint,
+  chunk: bigint,
+): ExecutionJob {
   return {
     bytes: metered,
     imports: [...subject.imports, { ...REFILL_IMPORT, kind: "function" as const }],
@@ -130,7 +142,7 @@ function meteredJob(subject: Subject, metered: Uint8Array, budget: bigint, chunk
       refillName: REFILL_IMPORT.name,
       exportName: GAS_EXPORT,
     },
-  } satisfies ExecutionJob;
+  };
 }
 
 function sameCall(left: CallRecord | undefined, right: CallRecord | undefined): boolean {
@@ -296,11 +308,14 @@ export async function checkModule(
     }
   }
 
+  // Metering helpers are appended after the module's functions and the refill import.
+  const helperStart = functionCount(subject.bytes) + 1;
+  const verdicts = { pass, fail, skip, note: (text: string) => report.notes.push(text) };
   // Budget below the total: the run must stop on gas, at most OVERSHOOT_BOUND past the budget.
   if (known && total >= 10n && !referenceRun.inconclusive) {
     const budget = 1n + BigInt(random.below(Number(total - 1n)));
     const result = await observe(meteredJob(subject, metered, budget, sandboxChunk(budget)));
-    checkBudgetRun(`max_gas ${budget} of ${total}`, result, { pass, fail }, raw);
+    checkBudgetRun(`max_gas ${budget} of ${total}`, result, budget, helperStart, verdicts, raw);
   } else skip("budget-below-total");
 
   // Never-ending variant: without its hang limits, a loop runs until the gas stops it.
@@ -329,11 +344,17 @@ export async function checkModule(
   );
   if (endlessResult.kind === "observed") pass("never-ending-stops");
   else fail("never-ending-stops", `max_gas ${NEVER_ENDING_BUDGET}: ${endlessResult.kind}`, endless);
-  if (endlessResult.kind === "observed" && endlessResult.observation.exhausted)
+  if (
+    endlessResult.kind === "observed" &&
+    (endlessResult.observation.exhausted ||
+      totalGas(endlessResult.observation) > NEVER_ENDING_BUDGET)
+  )
     checkBudgetRun(
       `never-ending, max_gas ${NEVER_ENDING_BUDGET}`,
       endlessResult,
-      { pass, fail },
+      NEVER_ENDING_BUDGET,
+      helperStart,
+      verdicts,
       endless,
     );
   return report;
@@ -379,7 +400,9 @@ function compareGas(
 function checkBudgetRun(
   label: string,
   result: ExecutionResult,
-  verdicts: Pick<Verdicts, "pass" | "fail">,
+  budget: bigint,
+  helperStart: number,
+  verdicts: Verdicts & { note: (text: string) => void },
   bytes: Uint8Array,
 ): void {
   if (result.kind !== "observed") {
@@ -387,18 +410,41 @@ function checkBudgetRun(
     return;
   }
   const run = result.observation;
-  if (!run.exhausted) {
-    verdicts.fail("budget-below-total", `${label}: finished without running out of gas`, bytes);
+  let overshoot: bigint;
+  if (run.exhausted) overshoot = BigInt(run.overshoot ?? "0");
+  else {
+    // No refill was refused, but straight-line code after the last check may leave the counter
+    // below zero: the sandbox's GasAccount then reports the run as exhausted.
+    const spent = totalGas(run);
+    if (spent <= budget) {
+      verdicts.fail("budget-below-total", `${label}: finished within the budget`, bytes);
+      return;
+    }
+    overshoot = spent - budget;
+  }
+  if (overshoot <= OVERSHOOT_BOUND) {
+    verdicts.pass("budget-below-total");
     return;
   }
-  const overshoot = BigInt(run.overshoot ?? "0");
-  if (overshoot > OVERSHOOT_BOUND)
-    verdicts.fail(
-      "budget-below-total",
-      `${label}: ${overshoot} gas counted past the budget`,
-      bytes,
-    );
-  else verdicts.pass("budget-below-total");
+  const frames = run.refusalFrames ?? [];
+  if (frames.length === 0 && run.inconclusive) {
+    // The refusal came at the edge of a stack overflow, where no stack can be captured.
+    verdicts.note(`${label}: ${overshoot} gas past the budget during a stack overflow`);
+    verdicts.skip("budget-below-total");
+    return;
+  }
+  const helpers = frames.filter((index) => index >= helperStart).length;
+  if (run.exhausted && helpers >= 2) {
+    // Refused inside a dynamic charge (memory.fill/copy/init, table.*): counted, not executed.
+    verdicts.note(`${label}: a refused pre-charge counted ${overshoot} gas past the budget`);
+    verdicts.pass("budget-below-total");
+    return;
+  }
+  verdicts.fail(
+    "budget-below-total",
+    `${label}: ${overshoot} gas counted past the budget (refused in wasm functions ${frames.join(" < ")}; helpers start at ${helperStart})`,
+    bytes,
+  );
 }
 
 function checkMutants(

@@ -52,32 +52,51 @@ function countEntries(bytes: Uint8Array, section: RawSection | undefined): numbe
   return section ? readUnsigned(bytes, section.start).value : 0;
 }
 
-function importedMemories(bytes: Uint8Array, section: RawSection | undefined): number {
-  if (!section) return 0;
-  // Import entries are variable-length; a memory import is rare in generated modules, so a
-  // conservative answer (0 or "some") is enough: we only need to know whether memory 0 exists.
+function countImports(
+  bytes: Uint8Array,
+  section: RawSection | undefined,
+): { functions: number; memories: number } {
+  const counts = { functions: 0, memories: 0 };
+  if (!section) return counts;
   let { value: count, next: position } = readUnsigned(bytes, section.start);
-  let memories = 0;
   while (count-- > 0) {
     for (let name = 0; name < 2; name++) {
       const length = readUnsigned(bytes, position);
       position = length.next + length.value;
     }
     const kind = bytes[position++];
-    if (kind === 0x00) position = readUnsigned(bytes, position).next;
-    else if (kind === 0x01 || kind === 0x02) {
+    if (kind === 0x00) {
+      counts.functions++;
+      position = readUnsigned(bytes, position).next;
+    } else if (kind === 0x01 || kind === 0x02) {
       if (kind === 0x01)
-        position++; // reference type
-      else memories++;
+        position++; // reference type (one byte without GC)
+      else counts.memories++;
       const flags = bytes[position++] as number;
       position = readUnsigned(bytes, position).next;
       if (flags & 1) position = readUnsigned(bytes, position).next;
     } else if (kind === 0x03)
-      position += 2; // value type (one byte here) and mutability
+      position += 2; // value type (one byte without GC), mutability
     else if (kind === 0x04) position = readUnsigned(bytes, position + 1).next;
-    else return memories;
+    else return counts;
   }
-  return memories;
+  return counts;
+}
+
+/** Number of functions (imported and defined) of a module: where metering helpers start. */
+export function functionCount(bytes: Uint8Array): number {
+  const sections = splitSections(bytes);
+  const imports = countImports(
+    bytes,
+    sections.find((candidate) => candidate.id === 2),
+  );
+  return (
+    imports.functions +
+    countEntries(
+      bytes,
+      sections.find((candidate) => candidate.id === 3),
+    )
+  );
 }
 
 /**
@@ -88,7 +107,7 @@ function importedMemories(bytes: Uint8Array, section: RawSection | undefined): n
 export function exportMemory(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const sections = splitSections(bytes);
   const find = (id: number) => sections.find((candidate) => candidate.id === id);
-  const memories = countEntries(bytes, find(5)) + importedMemories(bytes, find(2));
+  const memories = countEntries(bytes, find(5)) + countImports(bytes, find(2)).memories;
   if (memories === 0) return bytes;
   const name = [...new TextEncoder().encode(FUZZ_MEMORY_EXPORT)];
   const entry = [...unsigned(name.length), ...name, 0x02, 0x00];
