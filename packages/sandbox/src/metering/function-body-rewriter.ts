@@ -1,6 +1,8 @@
 import { ByteReader } from "../binary/byte-reader.js";
 import type { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { CALLEE_TAIL, CostModel, MAX_GAS_OVERRUN } from "./cost-model.js";
+import { requireWithinLimit } from "./engine-limits.js";
 import { type FunctionSnippets, snippetsFor } from "./function-snippets.js";
 import {
   skipAtomicImmediates,
@@ -19,10 +21,14 @@ export interface RewriteContext {
   gasGlobal: number;
   /** Index of the out-of-gas helper (refill or trap). */
   gasOut: number;
+  /** Number of imported functions of the original module (their indices come first). */
+  importedFunctions: number;
   /** Indices of the dynamic-cost helpers, called before bulk operations and `memory.grow`. */
   chargeBytes: number;
   chargeElements: number;
   chargePages: number;
+  /** Index of the helper charging `memory.atomic.wait32/64` by its timeout operand. */
+  chargeWait: number;
   /**
    * For a function charged at its call sites (see {@link FunctionStatistics.leaf}): its whole
    * static cost, by original function index; undefined for every other function.
@@ -46,8 +52,38 @@ interface ChargeEvent {
   kind: typeof EventKind.Charge;
   at: number;
   cost: number;
-  /** Checked charges (function entry, loop heads) may call out; the others only subtract. */
+  /**
+   * Checked charges (function entry, loop heads, handlers, and any charge that would otherwise
+   * let unchecked gas pass {@link MAX_GAS_OVERRUN}) may call out; the others only subtract.
+   */
   checked: boolean;
+  /**
+   * Most unchecked gas charged since the last check, over every path reaching this segment
+   * (callees' tails included); -Infinity when no path reaches it.
+   */
+  entry: number;
+}
+
+/** What a point of a segment follows: no call, a metered callee, or maybe the host. */
+const After = { Nothing: 0, MeteredCall: 1, MaybeHostCall: 2 } as const;
+type AfterKind = (typeof After)[keyof typeof After];
+
+/** A point in the code: its segment and the last kind of call before it in that segment. */
+interface Point {
+  segment: ChargeEvent;
+  after: AfterKind;
+}
+
+/** One enclosing block, loop, if or try, and the points that reach its end. */
+interface Frame {
+  kind: "block" | "loop" | "if" | "try";
+  /** Points that reach the frame's end: branches to its label and finished arms. */
+  arrivals: Point[];
+  /** For `if`: the point of the `if` instruction (where the else arm starts). */
+  start: Point | undefined;
+  /** Whether the start of the frame is reachable. */
+  reachable: boolean;
+  hasElse: boolean;
 }
 interface InsertEvent {
   kind: typeof EventKind.Insert;
@@ -70,17 +106,41 @@ function unsupported(opcode: number, offset: number): never {
   );
 }
 
+/** Value of a point: the most unchecked gas charged since the last check when it is reached. */
+function pointValue(point: Point): number {
+  const { segment, after } = point;
+  if (segment.entry === Number.NEGATIVE_INFINITY) return Number.NEGATIVE_INFINITY;
+  // A segment's cost is charged at its start; a checked one is verified there.
+  const base = segment.checked ? 0 : segment.entry + segment.cost;
+  // A metered callee checks at its entry (covering all charged before) and returns with at most
+  // CALLEE_TAIL unchecked; the host checks nothing but may call an export that does.
+  if (after === After.MeteredCall) return CALLEE_TAIL;
+  if (after === After.MaybeHostCall) return Math.max(base, CALLEE_TAIL);
+  return base;
+}
+
+function highest(points: Point[]): number {
+  let value = Number.NEGATIVE_INFINITY;
+  for (const point of points) value = Math.max(value, pointValue(point));
+  return value;
+}
+
 /**
  * Rewrites one function body (from its locals to its final `end`). The function gets an i64
- * local that holds the gas counter while it runs: loaded from the gas global at entry and after
- * calls and exception handlers, stored back before calls, returns, throws and branches out of
- * the function. Every metered block subtracts its cost from the local; function entries and loop
- * heads also check it and call the out-of-gas helper below zero, so no loop or recursion runs
- * unmetered, while straight-line code between checks is bounded by the function's size.
- * Bulk operations and `memory.grow` call a dynamic-cost helper. Function indices are renumbered.
- * Writes the new body, without its size prefix, to `writer`.
+ * local that mirrors the gas counter while it runs: loaded from the gas global at entry and after
+ * calls and exception handlers; every charge subtracts from it and stores it through to the
+ * global, so the global is exact at every instruction (a trap bills exactly what was charged).
+ * Every metered block subtracts its cost in advance; function entries, loop heads and exception
+ * handlers also check it and call the out-of-gas helper below zero, so no loop or recursion runs
+ * unmetered. Between checks, a forward analysis of the structured control flow bounds the gas
+ * charged unchecked on any path (callees' tails included): a charge that would take it past
+ * {@link MAX_GAS_OVERRUN} is made checked, and a function returns with at most CALLEE_TAIL
+ * unchecked, so no run spends more than MAX_GAS_OVERRUN past an exhausted budget.
+ * Bulk operations, `memory.grow` and `memory.atomic.wait*` call a dynamic-cost helper.
+ * Function indices are renumbered. Writes the new body, without its size prefix, to `writer`.
  * @param parameterCount Number of parameters of the function (locals are numbered after them).
- * @throws {@link InvalidModuleError} for unknown opcodes or malformed code.
+ * @throws {@link InvalidModuleError} for unknown opcodes or malformed code, and when the
+ * function has V8's maximum of locals already (metering adds one).
  */
 export function rewriteFunctionBody(
   bytes: Uint8Array,
@@ -98,6 +158,7 @@ export function rewriteFunctionBody(
     localCount += reader.u32();
     reader.u8();
   }
+  requireWithinLimit("locals", localCount, 1, "locals in a function");
   const codeStart = reader.position;
   const headerStart = new ByteReader(bytes, start, end);
   headerStart.u32();
@@ -108,21 +169,68 @@ export function rewriteFunctionBody(
 
   const events: RewriteEvent[] = [];
   events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
-  let segment: ChargeEvent = { kind: EventKind.Charge, at: codeStart, cost: 0, checked: true };
+  let segment: ChargeEvent = {
+    kind: EventKind.Charge,
+    at: codeStart,
+    cost: 0,
+    checked: true,
+    entry: 0,
+  };
   events.push(segment);
+  /** The code from here to the end of the innermost frame cannot run. */
   let dead = false;
-  let depth = 0;
-  const startSegment = (checked = false) => {
-    segment = { kind: EventKind.Charge, at: reader.position, cost: 0, checked };
+  let after: AfterKind = After.Nothing;
+  const frames: Frame[] = [];
+  /** Points that leave the function (return, branches to its label, the final end). */
+  const exits: Point[] = [];
+  const here = (): Point => ({ segment, after });
+  /** Starts a segment at the current position, reached from `points` (when not dead). */
+  const startSegment = (checked: boolean, entry: number, at = reader.position) => {
+    segment = {
+      kind: EventKind.Charge,
+      at,
+      cost: 0,
+      checked,
+      entry: dead ? Number.NEGATIVE_INFINITY : entry,
+    };
+    after = After.Nothing;
     if (recording) events.push(segment);
-    dead = false;
   };
   let staticCost = 0;
   let leaf = true;
   const referencedFunctions: number[] = [];
-  const charge = () => {
-    staticCost++;
-    if (!dead) segment.cost++;
+  /** Start of the instruction being read. */
+  let instructionStart = codeStart;
+  /**
+   * Adds the current instruction's cost to the segment. Called before anything else is recorded
+   * for the instruction: when the unchecked gas (or a checked segment's cost) would pass
+   * MAX_GAS_OVERRUN, a checked segment starts at the instruction instead.
+   */
+  const charge = (cost: number = CostModel.instruction) => {
+    staticCost += cost;
+    if (dead) return;
+    // A checked segment is cut too, so that no charge in advance exceeds the bound (unless one
+    // instruction does): a run stops within MAX_GAS_OVERRUN of where its budget ran out.
+    const before = segment.checked ? 0 : segment.entry;
+    if (before + segment.cost + cost > MAX_GAS_OVERRUN) {
+      if (segment.cost === 0) segment.checked = true;
+      else startSegment(true, 0, instructionStart);
+    }
+    segment.cost += cost;
+  };
+  /** Records where a branch to `label` goes (nothing for a loop: its head is checked). */
+  const branch = (label: number) => {
+    if (dead) return;
+    if (label === frames.length) {
+      exits.push(here());
+      return;
+    }
+    const frame = frames[frames.length - 1 - label];
+    if (!frame) throw new InvalidModuleError("branch to an unknown label", reader.position);
+    if (frame.kind !== "loop") frame.arrivals.push(here());
+  };
+  const openFrame = (kind: Frame["kind"], start?: Point) => {
+    frames.push({ kind, arrivals: [], start, reachable: !dead, hasElse: false });
   };
   const insert = (at: number, code: Uint8Array) => {
     if (recording) events.push({ kind: EventKind.Insert, at, code });
@@ -139,48 +247,81 @@ export function rewriteFunctionBody(
       });
     }
   };
+  /** Ends a block, loop, if or try: the code after it is reached by every arrival. */
+  const closeFrame = (frame: Frame) => {
+    const arrivals = frame.arrivals;
+    if (!dead) arrivals.push(here());
+    if (frame.kind === "if" && !frame.hasElse && frame.reachable && frame.start)
+      arrivals.push(frame.start);
+    dead = arrivals.length === 0;
+    startSegment(false, highest(arrivals));
+  };
+  /** A point that leaves the function must carry at most CALLEE_TAIL unchecked. */
+  const settleExits = () => {
+    for (const exit of exits) if (pointValue(exit) > CALLEE_TAIL) exit.segment.checked = true;
+  };
 
   for (;;) {
     const at = reader.position;
+    instructionStart = at;
     const opcode = reader.u8();
     switch (opcode) {
       case 0x02: // block
+        skipBlockType(reader);
+        openFrame("block");
+        break;
       case 0x06: // try
         skipBlockType(reader);
-        if (opcode === 0x06) leaf = false;
-        depth++;
+        leaf = false;
+        openFrame("try");
         break;
       case 0x03: // loop: the back-edge target, checked on every iteration
         skipBlockType(reader);
         leaf = false;
-        depth++;
-        startSegment(true);
+        openFrame("loop");
+        startSegment(true, 0);
         break;
-      case 0x04: // if
+      case 0x04: {
+        // if
         skipBlockType(reader);
         charge();
-        depth++;
-        startSegment();
+        const condition = here();
+        openFrame("if", condition);
+        startSegment(false, pointValue(condition));
         break;
-      case 0x05: // else
-        startSegment();
+      }
+      case 0x05: {
+        // else
+        const frame = frames[frames.length - 1];
+        if (frame?.kind !== "if" || !frame.start)
+          throw new InvalidModuleError("else outside an if", at);
+        if (!dead) frame.arrivals.push(here());
+        frame.hasElse = true;
+        dead = !frame.reachable;
+        startSegment(false, pointValue(frame.start));
         break;
+      }
       case 0x07: // catch tag: a callee may have spent gas before throwing
-        reader.u32();
+      case 0x19: {
+        // catch_all
+        if (opcode === 0x07) reader.u32();
         leaf = false;
+        const frame = frames[frames.length - 1];
+        if (frame?.kind !== "try") throw new InvalidModuleError("catch outside a try", at);
+        if (!dead) frame.arrivals.push(here());
+        dead = !frame.reachable;
         insert(reader.position, snippets.syncIn);
-        startSegment();
+        startSegment(true, 0);
         break;
-      case 0x19: // catch_all
-        leaf = false;
-        insert(reader.position, snippets.syncIn);
-        startSegment();
-        break;
-      case 0x0b: // end
-        if (depth === 0) {
+      }
+      case 0x0b: {
+        // end
+        const frame = frames.pop();
+        if (!frame) {
           if (reader.position !== end)
             throw new InvalidModuleError("code after the function's final end", reader.position);
-          insert(at, snippets.syncOut);
+          if (!dead) exits.push(here());
+          settleExits();
           if (statistics) {
             statistics.leaf = leaf;
             statistics.staticCost = staticCost;
@@ -190,49 +331,50 @@ export function rewriteFunctionBody(
           emit(bytes, codeStart, end, events, context, snippets, writer);
           return;
         }
-        depth--;
-        startSegment();
+        closeFrame(frame);
         break;
-      case 0x18: // delegate label: ends a try block
+      }
+      case 0x18: {
+        // delegate label: ends a try block
         reader.u32();
         leaf = false;
-        depth--;
-        startSegment();
+        const frame = frames.pop();
+        if (frame?.kind !== "try") throw new InvalidModuleError("delegate outside a try", at);
+        closeFrame(frame);
         break;
+      }
       case 0x00: // unreachable
         charge();
         dead = true;
         break;
       case 0x0f: // return
-        insert(at, snippets.syncOut);
         charge();
+        branch(frames.length);
         dead = true;
         break;
       case 0x08: // throw tag
-      case 0x09: // rethrow label
+      case 0x09: // rethrow label: the handler that catches it is checked
         reader.u32();
         leaf = false;
-        insert(at, snippets.syncOut);
-        charge();
+        charge(CostModel.throw);
         dead = true;
         break;
       case 0x0c: // br label
       case 0x0d: {
         // br_if label
         const label = reader.u32();
-        if (label === depth) insert(at, snippets.syncOut);
         charge();
+        branch(label);
         if (opcode === 0x0c) dead = true;
         break;
       }
       case 0x0e: {
         // br_table
         const count = reader.u32();
-        let leavesFunction = false;
-        for (let index = 0; index <= count; index++)
-          if (reader.u32() === depth) leavesFunction = true;
-        if (leavesFunction) insert(at, snippets.syncOut);
+        const labels = new Set<number>();
+        for (let index = 0; index <= count; index++) labels.add(reader.u32());
         charge();
+        for (const label of labels) branch(label);
         dead = true;
         break;
       }
@@ -243,17 +385,14 @@ export function rewriteFunctionBody(
         leaf = false;
         // A leaf callee is charged here, in this block, instead of in its own body.
         const leafCost = context.callSiteCost(index);
-        if (leafCost !== undefined && !dead) segment.cost += leafCost;
-        if (leafCost !== undefined && opcode === 0x10) {
-          replaceFunctionIndex(at, opcode, index);
-          charge();
-          break;
-        }
-        insert(at, snippets.syncOut);
+        charge(CostModel.call + (leafCost ?? 0));
         replaceFunctionIndex(at, opcode, index);
-        if (opcode === 0x10) insert(reader.position, snippets.syncIn);
-        charge();
-        if (opcode === 0x12) dead = true;
+        if (opcode === 0x12) {
+          dead = true;
+        } else if (leafCost === undefined) {
+          insert(reader.position, snippets.syncIn);
+          after = index < context.importedFunctions ? After.MaybeHostCall : After.MeteredCall;
+        }
         break;
       }
       case 0xd2: {
@@ -265,15 +404,15 @@ export function rewriteFunctionBody(
         charge();
         break;
       }
-      case 0x11: // call_indirect type table
+      case 0x11: // call_indirect type table (a table may hold host functions)
       case 0x13: // return_call_indirect
         reader.u32();
         reader.u32();
         leaf = false;
-        insert(at, snippets.syncOut);
+        charge(CostModel.callIndirect);
         if (opcode === 0x11) insert(reader.position, snippets.syncIn);
-        charge();
         if (opcode === 0x13) dead = true;
+        else after = After.MaybeHostCall;
         break;
       case 0x01: // nop
       case 0x1a: // drop
@@ -305,8 +444,8 @@ export function rewriteFunctionBody(
       case 0x40: // memory.grow: charged per requested page
         reader.u32();
         leaf = false;
-        insert(at, snippets.helperCalls.pages);
         charge();
+        insert(at, snippets.helperCalls.pages);
         break;
       case 0x41:
         reader.skipSigned(32);
@@ -333,6 +472,7 @@ export function rewriteFunctionBody(
       }
       case 0xfc: {
         const sub = reader.u32();
+        let helper: Uint8Array | undefined;
         if (sub >= 8 && sub !== 9 && sub !== 13 && sub !== 16) leaf = false;
         if (sub <= 7) {
           // saturating float-to-int
@@ -340,7 +480,7 @@ export function rewriteFunctionBody(
           // memory.init data memory
           reader.u32();
           reader.u32();
-          insert(at, snippets.helperCalls.bytes);
+          helper = snippets.helperCalls.bytes;
         } else if (sub === 9 || sub === 13) {
           // data.drop, elem.drop
           reader.u32();
@@ -348,20 +488,20 @@ export function rewriteFunctionBody(
           // memory.copy
           reader.u32();
           reader.u32();
-          insert(at, snippets.helperCalls.bytes);
+          helper = snippets.helperCalls.bytes;
         } else if (sub === 11) {
           // memory.fill
           reader.u32();
-          insert(at, snippets.helperCalls.bytes);
+          helper = snippets.helperCalls.bytes;
         } else if (sub === 12 || sub === 14) {
           // table.init elem table, table.copy table table
           reader.u32();
           reader.u32();
-          insert(at, snippets.helperCalls.elements);
+          helper = snippets.helperCalls.elements;
         } else if (sub === 15 || sub === 17) {
           // table.grow, table.fill
           reader.u32();
-          insert(at, snippets.helperCalls.elements);
+          helper = snippets.helperCalls.elements;
         } else if (sub === 16) {
           // table.size
           reader.u32();
@@ -369,16 +509,24 @@ export function rewriteFunctionBody(
           throw new InvalidModuleError(`unknown instruction 0xfc 0x${sub.toString(16)}`, at);
         }
         charge();
+        if (helper) insert(at, helper);
         break;
       }
       case 0xfd:
         skipSimdImmediates(reader, reader.u32(), at);
         charge();
         break;
-      case 0xfe:
-        skipAtomicImmediates(reader, reader.u32(), at);
+      case 0xfe: {
+        const sub = reader.u32();
+        skipAtomicImmediates(reader, sub, at);
         charge();
+        if (sub === 0x01 || sub === 0x02) {
+          // memory.atomic.wait32/64: charged by its timeout (the top of the stack)
+          leaf = false;
+          insert(at, snippets.helperCalls.wait);
+        }
         break;
+      }
       default:
         if (opcode >= 0x28 && opcode <= 0x3e) {
           skipMemoryArgument(reader);
@@ -401,14 +549,27 @@ function emit(
   snippets: FunctionSnippets,
   writer: ByteWriter,
 ): void {
-  // Events are recorded in code order; a block's charge precedes an insert at the same position.
+  // Events are recorded in code order; a block's charge precedes an insert at the same position,
+  // except the reload after a call or at a handler, which a charge at the same place absorbs.
   let copied = codeStart;
-  for (const event of events) {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index]!;
     if (event.at > copied) writer.bytes(bytes.subarray(copied, event.at));
     if (event.at > copied) copied = event.at;
     if (event.kind === EventKind.Charge) {
       if (event.cost > 0 || event.checked) snippets.writeCharge(writer, event.cost, event.checked);
     } else if (event.kind === EventKind.Insert) {
+      const next = events[index + 1];
+      if (
+        event.code === snippets.syncIn &&
+        next?.kind === EventKind.Charge &&
+        next.at === event.at &&
+        (next.cost > 0 || next.checked)
+      ) {
+        snippets.writeCharge(writer, next.cost, next.checked, true);
+        index++;
+        continue;
+      }
       writer.bytes(event.code);
     } else {
       writer.u8(event.opcode).u32(context.remapFunction(event.index));

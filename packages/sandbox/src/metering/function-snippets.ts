@@ -2,57 +2,66 @@ import { ByteWriter } from "../binary/byte-writer.js";
 import type { RewriteContext } from "./function-body-rewriter.js";
 
 /**
- * The code snippets of one function, whose gas lives in local `local` between synchronisation
- * points (calls, exits, handlers), so the hot path touches registers, not the global.
+ * The code snippets of one function, whose gas counter is mirrored in local `local` (read from
+ * a register on the hot path) and stored through to the gas global at every charge, so the
+ * global is exact whenever the function traps, calls out or returns.
  */
 export class FunctionSnippets {
-  readonly syncOut: Uint8Array;
+  /** Reloads the local from the global (after calls, helpers and at handlers). */
   readonly syncIn: Uint8Array;
   private readonly local: Uint8Array;
+  private readonly global: Uint8Array;
   private readonly checkTail: Uint8Array;
-  readonly helperCalls: { bytes: Uint8Array; elements: Uint8Array; pages: Uint8Array };
+  /** Calls of the dynamic-cost helpers (the operand they charge by is on the stack). */
+  readonly helperCalls: {
+    bytes: Uint8Array;
+    elements: Uint8Array;
+    pages: Uint8Array;
+    wait: Uint8Array;
+  };
 
   constructor(context: RewriteContext, local: number) {
     const localBytes = new ByteWriter(5).u32(local).toBytes();
     const globalBytes = new ByteWriter(5).u32(context.gasGlobal).toBytes();
     this.local = localBytes;
-    this.syncOut = new ByteWriter(12)
-      .u8(0x20)
-      .bytes(localBytes)
-      .u8(0x24)
-      .bytes(globalBytes)
-      .toBytes();
+    this.global = globalBytes;
     this.syncIn = new ByteWriter(12)
       .u8(0x23)
       .bytes(globalBytes)
       .u8(0x21)
       .bytes(localBytes)
       .toBytes();
-    // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end
-    // i64.const 0; i64.lt_s; if; <sync out>; call $gas_out; <sync in>; end. Kept inline: an
+    // local.get; i64.const 0; i64.lt_s; if; call $gas_out; <sync in>; end. Kept inline: an
     // out-of-line (i64) -> i64 slow path measured slower on tight loops (sieve 1.27x -> 1.49x).
     this.checkTail = new ByteWriter(40)
+      .u8(0x20)
+      .bytes(localBytes)
       .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40]))
-      .bytes(this.syncOut)
       .u8(0x10)
       .u32(context.gasOut)
       .bytes(this.syncIn)
       .u8(0x0b)
       .toBytes();
     const around = (helper: number) =>
-      new ByteWriter(32).bytes(this.syncOut).u8(0x10).u32(helper).bytes(this.syncIn).toBytes();
+      new ByteWriter(16).u8(0x10).u32(helper).bytes(this.syncIn).toBytes();
     this.helperCalls = {
       bytes: around(context.chargeBytes),
       elements: around(context.chargeElements),
       pages: around(context.chargePages),
+      wait: around(context.chargeWait),
     };
   }
 
-  /** `local -= cost`, and with `checked`, call the out-of-gas helper when below zero. */
-  writeCharge(writer: ByteWriter, cost: number, checked: boolean): void {
-    writer.u8(0x20).bytes(this.local).u8(0x42).signed(BigInt(cost)).u8(0x7d);
-    if (checked) writer.u8(0x22).bytes(this.local).bytes(this.checkTail);
-    else writer.u8(0x21).bytes(this.local);
+  /**
+   * `local = global = local - cost` (from the global instead with `fromGlobal`, which makes a
+   * preceding reload unnecessary); with `checked`, calls the out-of-gas helper below zero.
+   */
+  writeCharge(writer: ByteWriter, cost: number, checked: boolean, fromGlobal = false): void {
+    if (fromGlobal) writer.u8(0x23).bytes(this.global);
+    else writer.u8(0x20).bytes(this.local);
+    writer.u8(0x42).signed(BigInt(cost)).u8(0x7d);
+    writer.u8(0x22).bytes(this.local).u8(0x24).bytes(this.global);
+    if (checked) writer.bytes(this.checkTail);
   }
 }
 

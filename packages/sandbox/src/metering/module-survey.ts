@@ -23,6 +23,10 @@ export interface ModuleCounts {
   definedFunctions: number;
   definedGlobals: number;
   exportNames: Set<string>;
+  /** Number of imports (of every kind). */
+  imports: number;
+  /** Module names the imports come from. */
+  importModules: Set<string>;
   /** Parameter count of each defined function. */
   parameterCounts: number[];
   /** Functions reachable other than by a direct call: exported, start, in tables, ref.func. */
@@ -38,6 +42,8 @@ export function countModule(bytes: Uint8Array, sections: Section[]): ModuleCount
     definedFunctions: 0,
     definedGlobals: 0,
     exportNames: new Set(),
+    imports: 0,
+    importModules: new Set(),
     parameterCounts: [],
     escapingFunctions: new Set(),
   };
@@ -61,8 +67,9 @@ export function countModule(bytes: Uint8Array, sections: Section[]): ModuleCount
       }
     } else if (section.id === SectionId.import) {
       const count = reader.u32();
+      counts.imports = count;
       for (let index = 0; index < count; index++) {
-        reader.name();
+        counts.importModules.add(reader.name());
         reader.name();
         const kind = reader.u8();
         if (kind === 0) {

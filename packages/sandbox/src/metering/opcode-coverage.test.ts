@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { meter } from "./meter.js";
+import { rewriteModule as meter } from "./rewrite-module.js";
 
 // For every opcode (single byte, 0xFC, 0xFD and 0xFE prefixed), the metering rewriter must agree
 // with Node's own V8: what V8 knows is metered, what it does not know is rejected as unknown.
