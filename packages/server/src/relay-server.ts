@@ -260,6 +260,8 @@ export async function createRelayServer(
       authorizer,
       maxModuleBytes: config.RELAY_MAX_MODULE_BYTES,
       maxBodyBytes: config.RELAY_MAX_BODY_BYTES,
+      operatorRole: config.RELAY_OPERATOR_ROLE,
+      reservedNames: moduleResolver.reservedGlyphNames,
     });
   }
   if (config.RELAY_STATIC_DIR) {

@@ -1,9 +1,15 @@
 import type { Policy } from "../schemas/policy.js";
 
-/** What a caller asks to do. */
+/**
+ * What a caller asks to do: `execute_wasm` (resource: the reference as written), `upload_module`
+ * (resource: `modules`), `read_module` (download of `GET /modules/{cid}`; resource: the CID as
+ * written), `publish_glyph` (claim a name or move its tag; resource: `glyph://name@tag`),
+ * `read_events` (resource: the event stream's scope).
+ */
 export type AuthorizationAction =
   | "execute_wasm"
   | "upload_module"
+  | "read_module"
   | "publish_glyph"
   | "read_events";
 
@@ -31,7 +37,11 @@ export interface Authorizer {
   authorize(request: AuthorizationRequest): Promise<AuthorizationDecision>;
 }
 
-/** Lets everything through: the default for development. */
+/**
+ * Lets everything through: the default for development. Structural rules hold under it too
+ * (the server refuses `@scope/…` names to other users and reserved names to non-operators
+ * whatever the authorizer says).
+ */
 export const allowAllAuthorizer: Authorizer = {
   authorize: async () => ({ allowed: true }),
 };

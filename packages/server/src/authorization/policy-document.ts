@@ -4,6 +4,7 @@ import { z } from "zod";
 export const POLICY_ACTIONS = [
   "execute_wasm",
   "upload_module",
+  "read_module",
   "publish_glyph",
   "read_events",
 ] as const;

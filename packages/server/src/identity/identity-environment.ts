@@ -37,6 +37,20 @@ export const identityEnvironmentShape = {
   RELAY_JWT_CLOCK_TOLERANCE: environmentInteger("RELAY_JWT_CLOCK_TOLERANCE", 30, 0, 300),
   /** Claim holding the caller's roles (dots walk into objects, e.g. `realm_access.roles`). @default "roles" */
   RELAY_JWT_ROLES_CLAIM: z.string().trim().min(1).default("roles"),
+  /**
+   * Role whose holders act as the operator: they publish names owned by `relay:operator` (the
+   * module directory's names among them) and may publish under any scope. A role comes from the
+   * API keys file or the JWT roles claim, never from a user id; dev-headers callers hold none.
+   * @default "operator"
+   */
+  RELAY_OPERATOR_ROLE: z
+    .string()
+    .trim()
+    .regex(
+      /^[A-Za-z0-9._:@-]{1,128}$/,
+      "RELAY_OPERATOR_ROLE: must be 1-128 letters, digits or . _ : @ -",
+    )
+    .default("operator"),
   /** Per-role rate limits, `role=limit` pairs: `admin=1000,batch=100`. @default none */
   RELAY_RATE_LIMIT_BY_ROLE: rateLimitByRoleSchema,
 };

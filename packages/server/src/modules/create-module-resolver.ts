@@ -9,7 +9,7 @@ import {
   type LayeredModuleResolver,
 } from "./layered-module-resolver.js";
 import { createRedisGlyphRegistry } from "./redis-glyph-registry.js";
-import { seedModuleDirectory } from "./seed-module-directory.js";
+import { restoreOperatorGlyphs, seedModuleDirectory } from "./seed-module-directory.js";
 
 /** Options of {@link createModuleResolver}: the module settings of the server's configuration. */
 export interface CreateModuleResolverOptions {
@@ -40,14 +40,22 @@ export interface CreateModuleResolverOptions {
   log: (message: string) => void;
 }
 
+/** The server's module resolver, with the names its module directory reserves. */
+export interface ServerModuleResolver extends LayeredModuleResolver {
+  /** The module directory's glyph names: only the operator may publish them. */
+  readonly reservedGlyphNames: ReadonlySet<string>;
+}
+
 /**
  * Builds the server's module resolver: store (filesystem or memory), glyph registry (file,
- * Redis or memory), gateways, and the module directory added to them.
+ * Redis or memory), gateways, and the module directory added to them. The directory's glyph
+ * names are the operator's: established at start-up, and again each time the Redis registry
+ * reconnects (a restarted Redis holds nothing), overwriting any other user's claim.
  * @throws Error when a directory or the registry file cannot be read.
  */
 export async function createModuleResolver(
   options: CreateModuleResolverOptions,
-): Promise<LayeredModuleResolver> {
+): Promise<ServerModuleResolver> {
   const store =
     options.store ??
     (options.storeDirectory
@@ -72,6 +80,13 @@ export async function createModuleResolver(
       metrics: options.metrics,
     }),
   });
-  await seedModuleDirectory(resolver, options.moduleDirectory, options.log);
-  return resolver;
+  const seeded = await seedModuleDirectory(resolver, options.moduleDirectory, options.log);
+  const redis = options.redis;
+  if (redis && !options.registry && !options.registryFile && seeded.glyphs.length > 0) {
+    // "ready" follows every (re)connection; the first one may come after start-up's seeding.
+    redis.on("ready", () => {
+      void restoreOperatorGlyphs(registry, seeded.glyphs, options.moduleDirectory, options.log);
+    });
+  }
+  return Object.assign(resolver, { reservedGlyphNames: seeded.reservedNames });
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { GlyphPublishResult, GlyphRecord, GlyphRegistry } from "@wasm-relay/core";
+import type { GlyphPublishResult, GlyphRecord } from "@wasm-relay/core";
+import type { RestorableGlyphRegistry, RestoredGlyph } from "./operator-glyphs.js";
+import { OPERATOR_USER_ID } from "./operator-user.js";
 
 /** The JSON document of a {@link createFileGlyphRegistry file registry}. */
 interface GlyphFile {
@@ -16,7 +18,7 @@ interface GlyphFile {
  * registry.
  * @throws Error naming the file when it exists but is not a registry document.
  */
-export async function createFileGlyphRegistry(path: string): Promise<GlyphRegistry> {
+export async function createFileGlyphRegistry(path: string): Promise<RestorableGlyphRegistry> {
   const names = new Map<string, GlyphRecord>();
   let text: string | undefined;
   try {
@@ -82,6 +84,24 @@ export async function createFileGlyphRegistry(path: string): Promise<GlyphRegist
         await save(next);
         names.set(name, next.get(name)!);
         return { published: true, claimed: !record, previousCid: record?.tags[tag] };
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    restoreOperatorGlyph({ name, tag, cid }) {
+      const run = queue.then(async (): Promise<RestoredGlyph> => {
+        const record = names.get(name);
+        const displaced = record && record.owner !== OPERATOR_USER_ID ? record.owner : undefined;
+        if (!displaced && record?.tags[tag] === cid) return { displacedOwner: undefined };
+        const next = new Map(names);
+        next.set(name, {
+          name,
+          owner: OPERATOR_USER_ID,
+          tags: { ...(displaced ? {} : record?.tags), [tag]: cid },
+        });
+        await save(next);
+        names.set(name, next.get(name)!);
+        return { displacedOwner: displaced };
       });
       queue = run.catch(() => undefined);
       return run;

@@ -1,8 +1,10 @@
-import type { GlyphRegistry } from "@wasm-relay/core";
 import type { Redis } from "ioredis";
 import { DEFAULT_REDIS_KEY_PREFIX } from "../redis/redis-key-prefix.js";
 import { runRedisScript } from "../redis/redis-script.js";
 import { GLYPH_PUBLISH_SCRIPT } from "./glyph-publish-script.js";
+import { GLYPH_RESTORE_SCRIPT } from "./glyph-restore-script.js";
+import type { RestorableGlyphRegistry } from "./operator-glyphs.js";
+import { OPERATOR_USER_ID } from "./operator-user.js";
 
 /** Options of {@link createRedisGlyphRegistry}. */
 export interface RedisGlyphRegistryOptions {
@@ -15,10 +17,13 @@ export interface RedisGlyphRegistryOptions {
 /**
  * A glyph:// registry on Redis, shared by every relay instance. Keys per name:
  * `<prefix>glyph:<name>:owner` (string) and `<prefix>glyph:<name>:tags` (hash tag → CID).
- * Publishing is one Lua script: the ownership check, the claim and the tag move are atomic.
+ * Publishing is one Lua script: the ownership check, the claim and the tag move are atomic; so
+ * is giving a name back to the operator (`restoreOperatorGlyph`).
  * @throws the client's error when Redis fails.
  */
-export function createRedisGlyphRegistry(options: RedisGlyphRegistryOptions): GlyphRegistry {
+export function createRedisGlyphRegistry(
+  options: RedisGlyphRegistryOptions,
+): RestorableGlyphRegistry {
   const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
   const ownerKey = (name: string) => `${prefix}glyph:${name}:owner`;
   const tagsKey = (name: string) => `${prefix}glyph:${name}:tags`;
@@ -48,6 +53,15 @@ export function createRedisGlyphRegistry(options: RedisGlyphRegistryOptions): Gl
         claimed: reply[1] === 1,
         previousCid: reply[2] ? reply[2] : undefined,
       };
+    },
+    async restoreOperatorGlyph({ name, tag, cid }) {
+      const reply = (await runRedisScript(
+        redis,
+        GLYPH_RESTORE_SCRIPT,
+        [ownerKey(name), tagsKey(name)],
+        [OPERATOR_USER_ID, tag, cid],
+      )) as [string, string];
+      return { displacedOwner: reply[0] ? reply[0] : undefined };
     },
   };
 }

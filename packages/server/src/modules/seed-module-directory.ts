@@ -1,39 +1,73 @@
+import type { GlyphRegistry } from "@wasm-relay/core";
 import type { LayeredModuleResolver } from "./layered-module-resolver.js";
 import { loadModuleDirectory } from "./module-directory.js";
-import { OPERATOR_USER_ID } from "./operator-user.js";
+import { type OperatorGlyph, restoreOperatorGlyph } from "./operator-glyphs.js";
+
+/** What {@link seedModuleDirectory} found: the operator's names, to re-establish later too. */
+export interface SeededModuleDirectory {
+  /** Every `name@tag` of `glyphs.json`, with its CID. */
+  glyphs: readonly OperatorGlyph[];
+  /** The names of `glyphs.json`: only the operator may publish them. */
+  reservedNames: ReadonlySet<string>;
+}
 
 /**
- * Adds every module of a module directory to the resolver's store and publishes its
- * `glyphs.json` names as owned by {@link OPERATOR_USER_ID}.
- * @param log receives a warning for each name another user already owns (left unchanged) or
- *   that the registry could not take (e.g. Redis unreachable at start-up).
+ * Adds every module of a module directory to the resolver's store and establishes its
+ * `glyphs.json` names as the operator's (see {@link restoreOperatorGlyphs}).
+ * @param log receives a warning for each name given back to the operator, and for each the
+ *   registry could not take (e.g. Redis unreachable at start-up: re-established on reconnect).
  * @throws Error naming the file when the directory cannot be loaded (see `loadModuleDirectory`).
  */
 export async function seedModuleDirectory(
   resolver: LayeredModuleResolver,
   directory: string,
   log: (message: string) => void,
-): Promise<void> {
+): Promise<SeededModuleDirectory> {
   const loaded = await loadModuleDirectory(directory);
   for (const cid of new Set(loaded.modules.values())) {
     await resolver.add((await loaded.resolver.resolve(cid)).bytes);
   }
-  for (const [glyph, cid] of loaded.glyphs) {
+  const glyphs = [...loaded.glyphs].map(([glyph, cid]): OperatorGlyph => {
     const at = glyph.lastIndexOf("@");
-    let result: Awaited<ReturnType<typeof resolver.registry.publish>>;
+    return { name: glyph.slice(0, at), tag: glyph.slice(at + 1), cid };
+  });
+  await restoreOperatorGlyphs(resolver.registry, glyphs, directory, log);
+  return { glyphs, reservedNames: new Set(glyphs.map((glyph) => glyph.name)) };
+}
+
+/**
+ * Points each operator tag at its CID as the operator, overwriting the claim of any other user
+ * (names live in Redis, which may have restarted empty and let someone claim them meanwhile).
+ * Never throws: a failure is logged and the next call (start-up, Redis reconnect) tries again.
+ * @param source the directory the names come from, named in the log.
+ * @returns how many tags were established.
+ */
+export async function restoreOperatorGlyphs(
+  registry: GlyphRegistry,
+  glyphs: readonly OperatorGlyph[],
+  source: string,
+  log: (message: string) => void,
+): Promise<number> {
+  let restored = 0;
+  for (const glyph of glyphs) {
+    const label = `${glyph.name}@${glyph.tag}`;
     try {
-      result = await resolver.registry.publish({
-        name: glyph.slice(0, at),
-        tag: glyph.slice(at + 1),
-        cid,
-        userId: OPERATOR_USER_ID,
-      });
+      const result = await restoreOperatorGlyph(registry, glyph);
+      if (result.kept) {
+        log(
+          `warning: ${source}: glyph ${label} is owned by ${result.displacedOwner}; left unchanged`,
+        );
+        continue;
+      }
+      if (result.displacedOwner !== undefined) {
+        log(
+          `warning: ${source}: glyph ${glyph.name} had been claimed by ${result.displacedOwner}; given back to the operator`,
+        );
+      }
+      restored += 1;
     } catch (error) {
-      log(`warning: ${directory}: could not publish glyph ${glyph}: ${(error as Error).message}`);
-      continue;
-    }
-    if (!result.published) {
-      log(`warning: ${directory}: glyph ${glyph} is owned by ${result.owner}; left unchanged`);
+      log(`warning: ${source}: could not publish glyph ${label}: ${(error as Error).message}`);
     }
   }
+  return restored;
 }

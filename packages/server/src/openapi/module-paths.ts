@@ -28,7 +28,7 @@ function publishGlyph(scoped: boolean) {
         ? "Point glyph://@scope/name@tag at a module"
         : "Point glyph://name@tag at a module",
       description:
-        "The first publisher of a name owns it; only the owner may move or add its tags. The CID must resolve to verified bytes.",
+        "The first publisher of a name owns it; only the owner may move or add its tags. `@scope/…` names are the user `scope`'s, and the module directory's names the operator's (callers holding `RELAY_OPERATOR_ROLE`), whatever the authorizer says. The CID must resolve to verified bytes.",
       tags: ["modules"],
       security: [{ [CALLER_SECURITY_SCHEME]: [] }],
       parameters: [
@@ -47,7 +47,9 @@ function publishGlyph(scoped: boolean) {
         "201": json("This request claimed the name.", "GlyphPublished"),
         "400": problem("The name, tag or body is invalid."),
         "401": unauthenticated,
-        "403": problem("The authorizer refused, or the name belongs to another user."),
+        "403": problem(
+          "The authorizer refused (`publish_glyph`), the name belongs to another user or scope, it is an operator name, or the caller's user id is reserved (`relay:…`).",
+        ),
         "404": problem("No module answers to the CID."),
         "413": problem("The body is too large."),
         "415": problem("The body is not `application/json`."),
@@ -86,7 +88,7 @@ export function modulePaths(): Record<string, Record<string, unknown>> {
         operationId: "uploadModule",
         summary: "Upload a WebAssembly module",
         description:
-          "Stores the bytes content-addressed. The same bytes again answer 200 with the same CID and no second copy.",
+          "Stores the bytes content-addressed. The same bytes again answer 201 with the same body and no second copy: the answer never tells whether someone had uploaded them before.",
         tags: ["modules"],
         security: [{ [CALLER_SECURITY_SCHEME]: [] }],
         requestBody: {
@@ -98,8 +100,7 @@ export function modulePaths(): Record<string, Record<string, unknown>> {
           },
         },
         responses: {
-          "200": json("The bytes were already stored.", "ModuleUploaded"),
-          "201": json("The bytes were stored.", "ModuleUploaded", {
+          "201": json("The bytes are stored.", "ModuleUploaded", {
             Location: { description: "`/modules/{cid}`.", schema: { type: "string" } },
           }),
           "400": problem("The body is empty."),
@@ -116,7 +117,10 @@ export function modulePaths(): Record<string, Record<string, unknown>> {
       get: {
         operationId: "downloadModule",
         summary: "Download a module's verified bytes",
+        description:
+          "For an authenticated caller the authorizer lets `read_module` the CID (asked before anything is resolved).",
         tags: ["modules"],
+        security: [{ [CALLER_SECURITY_SCHEME]: [] }],
         parameters: [pathParameter("cid", "CIDv0 or CIDv1 of the module.")],
         responses: {
           "200": {
@@ -136,6 +140,8 @@ export function modulePaths(): Record<string, Record<string, unknown>> {
           },
           "304": { description: "`If-None-Match` matched." },
           "400": problem("The reference is not a supported CID."),
+          "401": unauthenticated,
+          "403": problem("The authorizer refused (action `read_module`)."),
           "404": problem("No module answers to the CID."),
           "422": problem("The only bytes found failed verification."),
           "500": internalError,

@@ -5,7 +5,9 @@ import { readJsonBody } from "../http/read-json-body.js";
 import type { RouteContext, RouteHandler } from "../http/route-table.js";
 import { writeJson } from "../http/write-answer.js";
 import type { Authenticator } from "../identity/authenticator.js";
+import { glyphPublisher } from "../modules/glyph-publisher.js";
 import type { LayeredModuleResolver } from "../modules/layered-module-resolver.js";
+import { DEFAULT_OPERATOR_ROLE } from "../modules/operator-user.js";
 import { resolutionProblem } from "../modules/resolution-problem.js";
 
 /**
@@ -27,15 +29,26 @@ function invalid(path: string, message: string) {
 /**
  * `PUT /glyphs/:name/:tag` with `{ "cid": "…" }`: points `glyph://name@tag` at a module. The CID
  * must resolve to verified bytes (uploaded, stored, or fetched from a gateway); the tag records
- * its CIDv1 (raw). The first publisher of a name owns it; anyone else gets 403. Answers 201 when
- * this claimed the name, 200 when the owner moved or added a tag.
+ * its CIDv1 (raw). The first publisher of a name owns it; anyone else gets 403. Before the
+ * authorizer (`publish_glyph`) is asked, the rules of {@link glyphPublisher} apply: reserved
+ * names and the `relay:operator` owner are the operator role's, `@scope/…` is its user's. All of
+ * this happens before the CID is resolved: a refused caller makes the relay fetch nothing.
+ * Answers 201 when this claimed the name, 200 when the owner moved or added a tag.
  */
 export function publishGlyphRoute(options: {
   resolver: LayeredModuleResolver;
   authenticator: Authenticator;
   authorizer: Authorizer;
   maxBodyBytes: number;
+  /** `RELAY_OPERATOR_ROLE`. @default "operator" */
+  operatorRole?: string | undefined;
+  /** Names only the operator may publish (the module directory's). @default none */
+  reservedNames?: ReadonlySet<string> | undefined;
 }): RouteHandler {
+  const rules = {
+    operatorRole: options.operatorRole ?? DEFAULT_OPERATOR_ROLE,
+    reservedNames: options.reservedNames ?? new Set<string>(),
+  };
   return async ({ request, response, parameters }) => {
     const identity = await options.authenticator.authenticate(request.headers);
     const name = glyphName(parameters);
@@ -54,6 +67,7 @@ export function publishGlyphRoute(options: {
     if (typeof cid !== "string" || parseModuleReference(cid)?.kind !== "cid") {
       throw invalid("cid", "must be the CID of a module (CIDv0 Qm… or CIDv1)");
     }
+    const owner = glyphPublisher(identity, name, rules);
     const decision = await options.authorizer.authorize({
       user_id: identity.userId,
       roles: identity.roles,
@@ -75,7 +89,7 @@ export function publishGlyphRoute(options: {
       name,
       tag,
       cid: resolvedCid,
-      userId: identity.userId,
+      userId: owner,
     });
     if (!result.published) {
       const reason = `${name} belongs to ${result.owner}; only its owner may publish its tags`;
@@ -88,7 +102,7 @@ export function publishGlyphRoute(options: {
       name,
       tag,
       cid: resolvedCid,
-      owner: identity.userId,
+      owner,
       previous_cid: result.previousCid ?? null,
       reference,
     });

@@ -15,10 +15,10 @@ export const WASM_CONTENT_TYPE = "application/wasm";
 
 /**
  * `POST /modules`: an authenticated user uploads WebAssembly bytes (`Content-Type:
- * application/wasm`, at most `maxModuleBytes`). Answers `201 {cid, size, aliases}` when stored,
- * `200` with the same body when the same bytes were already stored, and a problem document
- * otherwise: 401, 403 (Antigone, action `upload_module`), 415 (media type), 413 (too large),
- * 400 (empty), 422 (not valid WebAssembly).
+ * application/wasm`, at most `maxModuleBytes`). Answers `201 {cid, size, aliases}` whether or not
+ * the same bytes were already stored (the answer must not tell one user what another uploaded),
+ * and a problem document otherwise: 401, 403 (Antigone, action `upload_module`), 415 (media
+ * type), 413 (too large), 400 (empty), 422 (not valid WebAssembly).
  */
 export function uploadModuleRoute(options: {
   resolver: LayeredModuleResolver;
@@ -67,7 +67,7 @@ export function uploadModuleRoute(options: {
     const added = await options.resolver.add(bytes);
     writeJson(
       response,
-      added.created ? 201 : 200,
+      201,
       { cid: added.cid, size: added.size, aliases: added.aliases },
       { Location: `/modules/${added.cid}` },
     );
@@ -76,11 +76,19 @@ export function uploadModuleRoute(options: {
 
 /**
  * `GET /modules/:cid`: the verified bytes a CID names (any layer: memory, store, gateways), as
- * `application/wasm` with an immutable `ETag`. 400 for a reference that is no supported CID,
- * 404 when nothing answers, 422 when the only bytes found failed verification.
+ * `application/wasm` with an immutable `ETag`, for an authenticated caller the authorizer lets
+ * `read_module` the CID as written (asked before anything is resolved: a refused caller learns
+ * nothing of the module and makes the relay fetch nothing). 401 without credentials, 403 when
+ * refused, 400 for a reference that is no supported CID, 404 when nothing answers, 422 when the
+ * only bytes found failed verification.
  */
-export function downloadModuleRoute(options: { resolver: LayeredModuleResolver }): RouteHandler {
+export function downloadModuleRoute(options: {
+  resolver: LayeredModuleResolver;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+}): RouteHandler {
   return async ({ request, response, parameters }) => {
+    const identity = await options.authenticator.authenticate(request.headers);
     const reference = parameters.cid ?? "";
     if (parseModuleReference(reference)?.kind !== "cid") {
       const message = `${JSON.stringify(reference)} is not a CID`;
@@ -88,6 +96,17 @@ export function downloadModuleRoute(options: { resolver: LayeredModuleResolver }
         detail: message,
         details: [{ path: "cid", message }],
       });
+    }
+    const decision = await options.authorizer.authorize({
+      user_id: identity.userId,
+      roles: identity.roles,
+      action: "read_module",
+      resource: reference,
+      context: { session_id: identity.sessionId },
+    });
+    if (!decision.allowed) {
+      const reason = decision.reason ?? "not permitted";
+      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
     }
     let module: Awaited<ReturnType<LayeredModuleResolver["resolve"]>>;
     try {
@@ -99,7 +118,8 @@ export function downloadModuleRoute(options: { resolver: LayeredModuleResolver }
     const headers = {
       "Content-Type": WASM_CONTENT_TYPE,
       ETag: etag,
-      "Cache-Control": "public, max-age=31536000, immutable",
+      // Private: the answer depends on the caller's credentials, so shared caches must not keep it.
+      "Cache-Control": "private, max-age=31536000, immutable",
       "X-Resolved-Cid": module.cid,
     };
     if (request.headers["if-none-match"] === etag) {
@@ -124,6 +144,10 @@ export function registerModuleRoutes(
     authorizer: Authorizer;
     maxModuleBytes: number;
     maxBodyBytes: number;
+    /** `RELAY_OPERATOR_ROLE`. @default "operator" */
+    operatorRole?: string | undefined;
+    /** Glyph names only the operator may publish (the module directory's). @default none */
+    reservedNames?: ReadonlySet<string> | undefined;
   },
 ): RouteTable {
   const publish = publishGlyphRoute(options);

@@ -72,7 +72,7 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
   let adderCid: string;
   let adderCidV0: string;
 
-  it("uploads a module: 201 {cid, size}, then 200 with the same CID for the same bytes", async () => {
+  it("uploads a module: 201 {cid, size}, and 201 with the same body for the same bytes", async () => {
     const first = await upload(adder);
     expect(first.status).toBe(201);
     const body = (await first.json()) as { cid: string; size: number; aliases: string[] };
@@ -81,10 +81,11 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
     expect(body.aliases[0]).toBe((await referenceImport(adder, "classic")).root.toString());
     adderCid = body.cid;
     adderCidV0 = body.aliases[0]!;
+    // Another user's upload of the same bytes is answered alike: it must not learn they existed.
     const again = await upload(adder, "bob");
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { cid: string }).cid).toBe(adderCid);
-    const download = await fetch(`${relay.url}/modules/${adderCidV0}`);
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(body);
+    const download = await fetch(`${relay.url}/modules/${adderCidV0}`, { headers: as("bob") });
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toBe("application/wasm");
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(adder);
@@ -137,19 +138,19 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
   });
 
   it("publishes and runs a scoped name (@scope/name), as two path segments", async () => {
-    const put = await fetch(`${relay.url}/glyphs/@acme/adder/1.0.0`, {
+    const put = await fetch(`${relay.url}/glyphs/@carol/adder/1.0.0`, {
       method: "PUT",
       headers: { ...as("carol"), "Content-Type": "application/json" },
       body: JSON.stringify({ cid: adderCid }),
     });
     expect(put.status).toBe(201);
-    const listing = await fetch(`${relay.url}/glyphs/@acme/adder`);
+    const listing = await fetch(`${relay.url}/glyphs/@carol/adder`);
     expect(await listing.json()).toEqual({
-      name: "@acme/adder",
+      name: "@carol/adder",
       owner: "carol",
       tags: { "1.0.0": adderCid },
     });
-    const response = await execute("glyph://@acme/adder@1.0.0", [20, 22], "carol");
+    const response = await execute("glyph://@carol/adder@1.0.0", [20, 22], "carol");
     expect(await response.json()).toMatchObject({ output: 42, resolved_cid: adderCid });
   });
 
@@ -168,7 +169,8 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
         401,
       ],
       [await publish("Bad Name", "latest", adderCid, "alice"), 400],
-      [await fetch(`${relay.url}/modules/not-a-cid`), 400],
+      [await fetch(`${relay.url}/modules/not-a-cid`, { headers: as("alice") }), 400],
+      [await fetch(`${relay.url}/modules/${adderCid}`), 401],
     ];
     for (const [response, status] of cases) {
       expect(response.status).toBe(status);
@@ -183,7 +185,8 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
     const bodies = (await Promise.all(responses.map((response) => response.json()))) as {
       cid: string;
     }[];
-    expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
+    // Every uploader gets the same answer, whether its bytes were stored first or not.
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(8);
     expect(new Set(bodies.map((body) => body.cid)).size).toBe(1);
     const cid = bodies[0]!.cid;
     const shard = join(storeDirectory, "modules", cid.slice(-2));
