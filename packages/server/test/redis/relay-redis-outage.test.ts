@@ -87,7 +87,7 @@ describe.skipIf(!canStartRedisServer())(
       expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
       expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
       for (const milliseconds of healthyAfterMs) expect(milliseconds).toBeLessThan(5_000);
-      // Each store call waits at most 100 ms on Redis; a request makes a few of them.
+      // Redis is down, not slow: store calls fail at once and are answered from memory.
       expect(slowest.during).toBeLessThan(1_500);
     }, 60_000);
   },

@@ -90,8 +90,8 @@ describe.skipIf(!located)("two relay processes sharing one Redis", () => {
     relays.limited = started.slice(0, 2);
     relays.open = started.slice(2);
     // Warm up: the first request of a process loads and compiles the module, starts the worker
-    // and JIT-compiles the path; a stall of the event loop then would count against the 100 ms
-    // bound on Redis calls and send that relay to its memory stores.
+    // and JIT-compiles the path. (A slow Redis call never sends a relay to its memory stores:
+    // only a lost connection does; none of these tests loses it.)
     for (const relay of started) {
       const answer = await post(relay.url, newUser("warm-up"), calculator(0, 0));
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -162,7 +162,9 @@ describe.skipIf(!located)("two relay processes sharing one Redis", () => {
     };
     await Promise.all([0, 1].map(loop));
     const fallbacks = await Promise.all(relays.limited.map((relay) => fallbackCount(relay.url)));
-    expect(fallbacks, "a relay answered from memory: Redis took over 100 ms").toEqual([0, 0]);
+    expect(fallbacks, "a relay answered from memory, although Redis stayed connected").toEqual([
+      0, 0,
+    ]);
     expect([...statuses.keys()].sort()).toEqual([200, 429]);
     // 3 s of 2 s windows: at least two windows' worth passed, never more than the limit in one.
     expect(accepted.length).toBeGreaterThan(10);
@@ -184,7 +186,9 @@ describe.skipIf(!located)("two relay processes sharing one Redis", () => {
       ),
     );
     const fallbacks = await Promise.all(relays.open.map((relay) => fallbackCount(relay.url)));
-    expect(fallbacks, "a relay answered from memory: Redis took over 100 ms").toEqual([0, 0]);
+    expect(fallbacks, "a relay answered from memory, although Redis stayed connected").toEqual([
+      0, 0,
+    ]);
     const failed = answers.filter((answer) => answer.status !== 200);
     expect(failed.map((answer) => `${answer.status} ${JSON.stringify(answer.body)}`)).toEqual([]);
     const executed = answers.filter((answer) => answer.headers.get("idempotent-replayed") === null);
