@@ -11,7 +11,13 @@ import type {
   ExportCall,
   ImportEntry,
 } from "./execution-job.js";
-import { exportMemory, functionCount, mutateBytes, removeHangLimits } from "./module-edits.js";
+import {
+  counterSlotMutants,
+  exportMemory,
+  functionCount,
+  mutateBytes,
+  removeHangLimits,
+} from "./module-edits.js";
 import { SeededRandom } from "./seeded-random.js";
 
 /** The properties checked on every generated module, in report order. */
@@ -454,8 +460,13 @@ function checkMutants(
   count: number,
   verdicts: Pick<Verdicts, "pass" | "fail"> & { note: (text: string) => void },
 ): void {
-  for (let index = 0; index < count; index++) {
-    const mutant = mutateBytes(raw, random);
+  const mutants: { label: string; bytes: Uint8Array<ArrayBuffer> }[] = [];
+  for (let index = 0; index < count; index++)
+    mutants.push({ label: `mutant ${index}`, bytes: mutateBytes(raw, random) });
+  counterSlotMutants(raw).forEach((bytes, index) => {
+    mutants.push({ label: `counter-slot mutant ${index}`, bytes });
+  });
+  for (const { label, bytes: mutant } of mutants) {
     if (WebAssembly.validate(mutant)) continue;
     let output: Uint8Array | undefined;
     let unexpected: string | undefined;
@@ -468,20 +479,12 @@ function checkMutants(
       verdicts.pass("mutant-refused");
       verdicts.pass("mutant-never-valid");
       // Other error classes are still refusals (the worker reports any as invalid_module).
-      if (unexpected) verdicts.note(`mutant ${index}: meter() threw ${unexpected}`);
+      if (unexpected) verdicts.note(`${label}: meter() threw ${unexpected}`);
       continue;
     }
-    verdicts.fail(
-      "mutant-refused",
-      `mutant ${index} of seed ${seed}: meter() returned bytes`,
-      mutant,
-    );
+    verdicts.fail("mutant-refused", `${label} of seed ${seed}: meter() returned bytes`, mutant);
     if (WebAssembly.validate(output as Uint8Array<ArrayBuffer>))
-      verdicts.fail(
-        "mutant-never-valid",
-        `mutant ${index}: invalid input became a valid module`,
-        mutant,
-      );
+      verdicts.fail("mutant-never-valid", `${label}: invalid input became a valid module`, mutant);
     else verdicts.pass("mutant-never-valid");
   }
 }

@@ -170,15 +170,34 @@ export function removeHangLimits(
 }
 
 /**
- * A byte mutant of `bytes`: one to three random flips, overwrites, insertions or deletions
- * past the 8-byte header (mutants of the header are trivially refused).
+ * Raises the index after one `local.*` or `global.*` opcode byte (0x20–0x24) by 1–3: the
+ * mutants that reach one past the declared locals or globals, where metering puts its counter
+ * (issue 12, item 1). Byte-level, so it also hits bytes that only look like such an opcode.
+ */
+function bumpIndex(current: number[], random: SeededRandom): number[] {
+  const candidates: number[] = [];
+  for (let index = 8; index + 1 < current.length; index++) {
+    const byte = current[index] as number;
+    if (byte >= 0x20 && byte <= 0x24 && ((current[index + 1] as number) & 0x80) === 0)
+      candidates.push(index);
+  }
+  if (candidates.length === 0) return current;
+  const at = random.pick(candidates);
+  const bumped = [...current];
+  bumped[at + 1] = Math.min(0x7f, (current[at + 1] as number) + random.between(1, 3));
+  return bumped;
+}
+
+/**
+ * A byte mutant of `bytes`: one to three random flips, overwrites, insertions, deletions or
+ * local/global index bumps past the 8-byte header (mutants of the header are trivially refused).
  */
 export function mutateBytes(bytes: Uint8Array, random: SeededRandom): Uint8Array<ArrayBuffer> {
   let current = Array.from(bytes);
   const edits = random.between(1, 3);
   for (let edit = 0; edit < edits; edit++) {
     const at = random.between(8, Math.max(8, current.length - 1));
-    switch (random.below(4)) {
+    switch (random.below(6)) {
       case 0:
         current[at] = (current[at] ?? 0) ^ (1 << random.below(8));
         break;
@@ -188,9 +207,142 @@ export function mutateBytes(bytes: Uint8Array, random: SeededRandom): Uint8Array
       case 2:
         current.splice(at, 0, random.below(256));
         break;
-      default:
+      case 3:
         current = current.filter((_, index) => index !== at);
+        break;
+      default:
+        current = bumpIndex(current, random);
     }
   }
   return new Uint8Array(current);
+}
+
+const I64 = 0x7e;
+
+function readTypes(bytes: Uint8Array, section: RawSection | undefined): number[][] {
+  const types: number[][] = [];
+  if (!section) return types;
+  let { value: count, next: position } = readUnsigned(bytes, section.start);
+  while (count-- > 0) {
+    if (bytes[position++] !== 0x60) return types; // not a plain function type: give up
+    const params = readUnsigned(bytes, position);
+    types.push([...bytes.subarray(params.next, params.next + params.value)]);
+    const results = readUnsigned(bytes, params.next + params.value);
+    position = results.next + results.value;
+  }
+  return types;
+}
+
+/** Skips a constant expression (as Binaryen emits them without GC); undefined when unknown. */
+function skipConstant(bytes: Uint8Array, start: number): number | undefined {
+  let position = start;
+  for (;;) {
+    const opcode = bytes[position++];
+    if (opcode === 0x0b) return position;
+    if (opcode === 0x41 || opcode === 0x42 || opcode === 0x23 || opcode === 0xd2) {
+      while (((bytes[position] as number) & 0x80) !== 0) position++;
+      position++;
+    } else if (opcode === 0x43) position += 4;
+    else if (opcode === 0x44) position += 8;
+    else if (opcode === 0xd0) position++;
+    else if (opcode === 0xfd && bytes[position] === 0x0c) position += 17;
+    else return undefined;
+  }
+}
+
+/**
+ * Targeted invalid mutants for issue 12, item 1: an access to an i64 local (or global) whose
+ * index is changed to one past the declared locals (globals) — the slot where metering puts
+ * its gas counter. Such a module is invalid; a `meter()` that does not validate its input makes
+ * it valid, reading or setting its own gas. Only one-byte indices are changed, so no size
+ * changes. At most `limit` mutants.
+ */
+export function counterSlotMutants(bytes: Uint8Array, limit = 4): Uint8Array<ArrayBuffer>[] {
+  const sections = splitSections(bytes);
+  const find = (id: number) => sections.find((candidate) => candidate.id === id);
+  const mutants: Uint8Array<ArrayBuffer>[] = [];
+  const types = readTypes(bytes, find(1));
+  // Function types of the defined functions.
+  const functionSection = find(3);
+  const functionTypes: number[] = [];
+  if (functionSection) {
+    let { value: count, next: position } = readUnsigned(bytes, functionSection.start);
+    while (count-- > 0) {
+      const type = readUnsigned(bytes, position);
+      functionTypes.push(type.value);
+      position = type.next;
+    }
+  }
+  // Global types, imported ones first.
+  const globalSection = find(6);
+  const globalTypes: { type: number; mutable: boolean }[] = [];
+  const importSection = find(2);
+  if (importSection) {
+    let { value: count, next: position } = readUnsigned(bytes, importSection.start);
+    while (count-- > 0) {
+      for (let name = 0; name < 2; name++) {
+        const length = readUnsigned(bytes, position);
+        position = length.next + length.value;
+      }
+      const kind = bytes[position++];
+      if (kind === 0x03) {
+        globalTypes.push({ type: bytes[position] as number, mutable: bytes[position + 1] === 1 });
+        position += 2;
+      } else if (kind === 0x00) position = readUnsigned(bytes, position).next;
+      else if (kind === 0x01 || kind === 0x02) {
+        if (kind === 0x01) position++;
+        const flags = bytes[position++] as number;
+        position = readUnsigned(bytes, position).next;
+        if (flags & 1) position = readUnsigned(bytes, position).next;
+      } else if (kind === 0x04) position = readUnsigned(bytes, position + 1).next;
+      else return mutants;
+    }
+  }
+  if (globalSection) {
+    let { value: count, next: position } = readUnsigned(bytes, globalSection.start);
+    while (count-- > 0) {
+      globalTypes.push({ type: bytes[position] as number, mutable: bytes[position + 1] === 1 });
+      const next = skipConstant(bytes, position + 2);
+      if (next === undefined) return mutants;
+      position = next;
+    }
+  }
+  const globalCount = globalTypes.length;
+  const code = find(10);
+  if (!code) return mutants;
+  let { value: bodies, next: position } = readUnsigned(bytes, code.start);
+  for (let body = 0; body < bodies && mutants.length < limit; body++) {
+    const size = readUnsigned(bytes, position);
+    const end = size.next + size.value;
+    const params = types[functionTypes[body] ?? -1] ?? [];
+    const localTypes = [...params];
+    let cursor = size.next;
+    let { value: groups, next } = readUnsigned(bytes, cursor);
+    cursor = next;
+    while (groups-- > 0) {
+      const group = readUnsigned(bytes, cursor);
+      const type = bytes[group.next] as number;
+      for (let index = 0; index < group.value && localTypes.length < 1_000_000; index++)
+        localTypes.push(type);
+      cursor = group.next + 1;
+    }
+    const localCount = localTypes.length;
+    for (let at = cursor; at + 1 < end && mutants.length < limit; at++) {
+      const opcode = bytes[at] as number;
+      const index = bytes[at + 1] as number;
+      if (index >= 0x80) continue;
+      let slot: number | undefined;
+      if (opcode >= 0x20 && opcode <= 0x22 && localTypes[index] === I64) slot = localCount;
+      else if (opcode === 0x23 && globalTypes[index]?.type === I64) slot = globalCount;
+      else if (opcode === 0x24 && globalTypes[index]?.type === I64 && globalTypes[index]?.mutable)
+        slot = globalCount;
+      if (slot === undefined || slot >= 0x80) continue;
+      const mutant = new Uint8Array(bytes);
+      mutant[at + 1] = slot;
+      mutants.push(mutant);
+      at += 64; // spread the mutants over the body
+    }
+    position = end;
+  }
+  return mutants;
 }
