@@ -14,20 +14,28 @@ export const CostModel = {
   call: 1,
   /** `call_indirect` and `return_call_indirect`. */
   callIndirect: 1,
-  /** `throw` and `rethrow`: unwinding through the engine costs about a microsecond. */
-  throw: 2000,
+  /** `throw` and `rethrow`: unwinding through the engine takes 1–3 µs. */
+  throw: 10_000,
+  /** Integer `div_s`, `div_u`, `rem_s`, `rem_u` (i32 and i64): tens of cycles each. */
+  division: 32,
+  /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
+  floatDivision: 40,
   /** Bulk memory (`memory.fill`, `memory.copy`, `memory.init`): extra gas per 64 bytes moved. */
   bytesPerUnit: 64,
   /** Bulk table operations (`table.fill`, `table.copy`, `table.init`, `table.grow`): extra gas per element. */
-  perElement: 1,
+  perElement: 128,
   /** `memory.grow`: extra gas per requested 64 KiB page (whether or not the growth succeeds). */
-  perPage: 1024,
+  perPage: 8192,
+  /** `memory.atomic.wait32/64` itself (the immediate answers, timeout 0 or a value that differs). */
+  atomicWait: 1000,
   /**
-   * `memory.atomic.wait32/64`: extra gas per this many nanoseconds of its timeout operand,
-   * charged before waiting (whether or not it is woken earlier).
+   * `memory.atomic.wait32/64` with a positive timeout: extra gas per nanosecond of the timeout
+   * plus {@link CostModel.waitOverheadNanoseconds}, charged before waiting (woken early or not).
    */
-  waitNanosecondsPerGas: 1,
-  /** `memory.atomic.wait32/64` with a negative (infinite) timeout: more than any budget. */
+  waitGasPerNanosecond: 6,
+  /** What the system adds to every timed wait (timer slack): about 70 µs measured. */
+  waitOverheadNanoseconds: 80_000,
+  /** `memory.atomic.wait32/64` with a negative (infinite) or huge timeout: more than any budget. */
   infiniteWait: 2 ** 62,
 } as const;
 

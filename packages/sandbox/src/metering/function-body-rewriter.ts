@@ -106,6 +106,15 @@ function unsupported(opcode: number, offset: number): never {
   );
 }
 
+/** Cost of a numeric instruction (0x45–0xC4). */
+function numericCost(opcode: number): number {
+  if ((opcode >= 0x6d && opcode <= 0x70) || (opcode >= 0x7f && opcode <= 0x82))
+    return CostModel.division;
+  if (opcode === 0x91 || opcode === 0x95 || opcode === 0x9f || opcode === 0xa3)
+    return CostModel.floatDivision;
+  return CostModel.instruction;
+}
+
 /** Value of a point: the most unchecked gas charged since the last check when it is reached. */
 function pointValue(point: Point): number {
   const { segment, after } = point;
@@ -519,7 +528,7 @@ export function rewriteFunctionBody(
       case 0xfe: {
         const sub = reader.u32();
         skipAtomicImmediates(reader, sub, at);
-        charge();
+        charge(sub === 0x01 || sub === 0x02 ? CostModel.atomicWait : CostModel.instruction);
         if (sub === 0x01 || sub === 0x02) {
           // memory.atomic.wait32/64: charged by its timeout (the top of the stack)
           leaf = false;
@@ -532,7 +541,7 @@ export function rewriteFunctionBody(
           skipMemoryArgument(reader);
           charge();
         } else if (opcode >= 0x45 && opcode <= 0xc4) {
-          charge();
+          charge(numericCost(opcode));
         } else {
           unsupported(opcode, at);
         }

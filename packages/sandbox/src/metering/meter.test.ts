@@ -3,6 +3,7 @@ import { loadPrograms } from "../../../../benchmarks/metering/programs.mjs";
 import { callMetered, callOnce } from "../../test/run-metered.js";
 import { wat } from "../../test/wat.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { CostModel } from "./cost-model.js";
 import { MemoryLimitError } from "./memory-limit-error.js";
 import { meter } from "./meter.js";
 
@@ -94,7 +95,7 @@ describe("meter: charging", () => {
     expect(large.gasUsed - small.gasUsed).toBe(BigInt(65536 / 64 - 1));
     const one = await callMetered(bulk, "grow", [1]);
     const three = await callMetered(bulk, "grow", [3]);
-    expect(three.gasUsed - one.gasUsed).toBe(2048n);
+    expect(three.gasUsed - one.gasUsed).toBe(2n * BigInt(CostModel.perPage));
   });
 });
 

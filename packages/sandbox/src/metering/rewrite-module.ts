@@ -73,33 +73,32 @@ function dynamicChargeBody(gasGlobal: number, gasOut: number, scale: Uint8Array)
 
 /**
  * Body of the `(param i64) (result i64)` helper called before `memory.atomic.wait32/64`: charges
- * the timeout (nanoseconds) / `waitNanosecondsPerGas`, at most `infiniteWait` (also the charge
- * of a negative, infinite, timeout, read as unsigned), and returns the timeout.
+ * (timeout + `waitOverheadNanoseconds`) × `waitGasPerNanosecond` for a positive timeout
+ * (nanoseconds), nothing for 0 (the static `atomicWait` covers it), and `infiniteWait` for a
+ * negative (infinite) or huge one (read as unsigned); returns the timeout.
  */
 function waitChargeBody(gasGlobal: number, gasOut: number): Uint8Array {
   const suffix = chargeSuffix(gasGlobal, gasOut);
   const infinite = BigInt(CostModel.infiniteWait);
+  const perNanosecond = BigInt(CostModel.waitGasPerNanosecond);
+  const overhead = BigInt(CostModel.waitOverheadNanoseconds);
+  // Below this timeout the product stays below infiniteWait (no wrap-around).
+  const largest = infinite / perNanosecond - overhead;
   return new ByteWriter(64)
-    .u8(0x01)
-    .u8(0x01)
-    .u8(0x7e) // one i64 local: the charge
+    .u8(0x00) // no locals
     .u8(0x23)
     .u32(gasGlobal)
-    .u8(0x20)
-    .u8(0x00) // local.get 0 (the timeout)
-    .u8(0x42)
-    .signed(BigInt(CostModel.waitNanosecondsPerGas))
-    .u8(0x80) // i64.div_u
-    .u8(0x22)
-    .u8(0x01) // local.tee 1
+    .bytes(new Uint8Array([0x20, 0x00, 0x42])) // local.get 0; i64.const
+    .signed(overhead)
+    .bytes(new Uint8Array([0x7c, 0x42])) // i64.add; i64.const
+    .signed(perNanosecond)
+    .u8(0x7e) // i64.mul
     .u8(0x42)
     .signed(infinite)
-    .u8(0x20)
-    .u8(0x01)
-    .u8(0x42)
-    .signed(infinite)
-    .u8(0x54) // i64.lt_u
-    .u8(0x1b) // select: the charge when below infiniteWait, else infiniteWait
+    .bytes(new Uint8Array([0x20, 0x00, 0x42])) // local.get 0; i64.const
+    .signed(largest)
+    .bytes(new Uint8Array([0x54, 0x1b])) // i64.lt_u; select: the product when small, else infinite
+    .bytes(new Uint8Array([0x42, 0x00, 0x20, 0x00, 0x42, 0x00, 0x52, 0x1b])) // 0 when timeout = 0
     .bytes(suffix)
     .u8(0x20)
     .u8(0x00)
