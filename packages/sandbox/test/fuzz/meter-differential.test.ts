@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecutionSandbox } from "../../fuzz/execution-job.js";
 import { type CampaignSummary, runFuzzCampaign } from "../../fuzz/fuzz-campaign.js";
@@ -7,7 +8,13 @@ import {
   CHECK_NAMES,
   type CheckName,
   describeSubject,
+  meteredJob,
+  REFILL_IMPORT,
 } from "../../fuzz/meter-checks.js";
+import { meter } from "../../src/metering/meter.js";
+import { wat } from "../wat.js";
+
+const corpus = (name: string) => new URL(`../../fuzz/corpus/${name}`, import.meta.url);
 
 // Differential fuzzing of meter() at a small count (issue 12, "How it is shown"); the long run is
 // `npm run fuzz -w @wasm-relay/sandbox -- --count 2000`. Seeds are fixed, so a failure names a
@@ -107,5 +114,39 @@ describe("the differential harness", () => {
       300,
     );
     expect(result.kind).toBe("timeout");
+  });
+});
+
+describe("corpus reproducers", () => {
+  const sandbox = new ExecutionSandbox();
+  afterAll(async () => await sandbox.close());
+
+  it.each(["counter-slot-local.wasm", "counter-slot-global.wasm"])(
+    "%s: invalid, and meter() refuses it (item 1)",
+    (name) => {
+      const bytes = new Uint8Array(readFileSync(corpus(name)));
+      expect(WebAssembly.validate(bytes)).toBe(false);
+      expect(() => meter(bytes, { refillImport: REFILL_IMPORT })).toThrow();
+    },
+  );
+
+  it("gas-after-trap.wat: a trap bills the same gas for every refill chunk and max_gas (item 4)", async () => {
+    const bytes = wat(readFileSync(corpus("gas-after-trap.wat"), "utf8"));
+    const subject = describeSubject(bytes, 1);
+    const metered = meter(bytes, { refillImport: REFILL_IMPORT }).bytes;
+    const billed: string[] = [];
+    for (const [budget, chunk] of [
+      [10n ** 15n, 1000n],
+      [10n ** 15n, 65536n],
+      [10n ** 15n, 4n * 1024n * 1024n],
+      [10n ** 7n, 100_000n],
+    ] as const) {
+      const result = await sandbox.run(meteredJob(subject, metered, budget, chunk), 10_000);
+      if (result.kind !== "observed") throw new Error(result.kind);
+      const [call] = result.observation.calls;
+      expect(call?.detail).toBe("RuntimeError: unreachable");
+      billed.push(`${call?.gasAfter}`);
+    }
+    expect(new Set(billed).size, `gas billed: ${billed.join(", ")}`).toBe(1);
   });
 });
