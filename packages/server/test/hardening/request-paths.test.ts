@@ -167,6 +167,23 @@ describe("client aborts (issue 12, items 9 and 17)", () => {
   });
 });
 
+describe("client aborts during an execution (issue 12, item 9)", () => {
+  it("finishes the execution quietly when its client left: no error line, nothing left open", async () => {
+    const errorsBefore = logged.filter((line) => line.startsWith("error")).length;
+    const body = JSON.stringify({ cid: "glyph://spin@quantum", policy: { max_time: 300 } });
+    await rawExchange(
+      relay.url,
+      `POST /intent/execute-wasm HTTP/1.1\r\nHost: x\r\nuser_id: abort-run\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      2000,
+      { destroyAfterMs: 100 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(logged.filter((line) => line.startsWith("error")).length).toBe(errorsBefore);
+    const after = await problemOf("/intent/execute-wasm/health");
+    expect(after.status).toBe(200);
+  });
+});
+
 describe("identity header spellings in dev-headers mode (issue 12, item 17)", () => {
   const execute = (headers: Record<string, string>) =>
     problemOf("/intent/execute-wasm", {
