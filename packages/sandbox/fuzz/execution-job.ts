@@ -49,6 +49,8 @@ export interface CallRecord {
   detail: string;
   /** Gas spent since instantiation after this call (granted − counter), metered runs only. */
   gasAfter?: string;
+  /** Errors (traps) that host imports caught during this call and let the module go on after. */
+  caught?: number;
 }
 
 /** Everything a run showed that the original and the metered module must agree on. */

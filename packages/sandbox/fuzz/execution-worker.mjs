@@ -116,9 +116,11 @@ function run(job) {
   let instance;
   const functionExports = job.exports;
 
+  let caught = 0;
   /** @param {unknown} error */
   const noteCaught = (error) => {
     if (gas?.exhausted) throw error;
+    caught++;
     if (isStackOverflow(error)) inconclusive ??= "stack overflow inside a caught call";
   };
   /**
@@ -225,6 +227,7 @@ function run(job) {
     for (const entry of functionExports) {
       const target = /** @type {(...args: unknown[]) => unknown} */ (instance.exports[entry.name]);
       record(`> ${entry.name}`);
+      caught = 0;
       /** @type {import("./execution-job.js").CallRecord} */
       let call;
       try {
@@ -236,6 +239,8 @@ function run(job) {
       }
       const spent = gasSpent();
       if (spent !== undefined) call.gasAfter = spent;
+      if (caught > 0) call.caught = caught;
+      caught = 0;
       calls.push(call);
       if (call.outcome === "out-of-gas") break;
     }

@@ -153,7 +153,10 @@ export function meteredJob(
 
 function sameCall(left: CallRecord | undefined, right: CallRecord | undefined): boolean {
   return (
-    left?.name === right?.name && left?.outcome === right?.outcome && left?.detail === right?.detail
+    left?.name === right?.name &&
+    left?.outcome === right?.outcome &&
+    left?.detail === right?.detail &&
+    left?.caught === right?.caught
   );
 }
 
@@ -183,9 +186,14 @@ export function behaviourDifference(
   return undefined;
 }
 
-/** Index of the first call that trapped (or, when none did, the number of calls). */
+/**
+ * Index of the first call that trapped or in which a host import caught a trap (or, when none
+ * did, the number of calls): gas billed from there on depends on how traps are billed.
+ */
 function firstTrap(observation: ExecutionObservation): number {
-  const index = observation.calls.findIndex((call) => call.outcome !== "value");
+  const index = observation.calls.findIndex(
+    (call) => call.outcome !== "value" || (call.caught ?? 0) > 0,
+  );
   return index === -1 ? observation.calls.length : index;
 }
 
