@@ -12,6 +12,7 @@ import {
 import { TABLE_ELEMENT_BYTES } from "./metering/limit-memory.js";
 import { meter } from "./metering/meter.js";
 import { ByteBudgetCache } from "./pool/byte-budget-cache.js";
+import { crashOutcome } from "./pool/crash-outcome.js";
 import { type PoolJob, WorkerPool, type WorkerStop } from "./pool/worker-pool.js";
 import type { WorkerOutcome, WorkerResultMessage } from "./pool/worker-protocol.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./worker/metering-names.js";
@@ -45,6 +46,11 @@ export interface SandboxExecutorOptions {
   workerHeapMb?: number;
   /** Suggested wait returned with a full-queue refusal. @unit milliseconds @default 1000 */
   retryAfterMs?: number;
+  /**
+   * Longest `close()` waits for worker threads to exit; a thread that has not reached an
+   * interrupt check by then is left behind, unreferenced. @unit milliseconds @default 1000
+   */
+  closeTimeoutMs?: number;
 }
 
 /** Counters of a {@link SandboxExecutor}. */
@@ -63,6 +69,12 @@ export interface SandboxExecutorStats {
   timedOut: number;
   /** Workers started to replace terminated or crashed ones. */
   workersReplaced: number;
+  /**
+   * Terminated workers (timed out, aborted, crashed) whose thread has not exited yet. Normally 0
+   * within milliseconds of a stop: a metered module reaches an interrupt check at least at every
+   * gas refill.
+   */
+  workersStopping: number;
   /** Entries and bytes of the metered-bytes cache. */
   meteredCache: { entries: number; bytes: number };
 }
@@ -75,7 +87,10 @@ export interface SandboxExecutor extends Executor {
    * @throws {@link InvalidModuleError} when the module cannot be metered.
    */
   warm(module: { cid: string; bytes: Uint8Array }): Promise<void>;
-  /** Terminates the workers; running and queued tasks are rejected. */
+  /**
+   * Terminates the workers; running and queued tasks are rejected. Resolves once every worker
+   * thread has exited, or after `closeTimeoutMs`; never rejects.
+   */
   close(): Promise<void>;
   /** A snapshot of the pool's counters. */
   stats(): SandboxExecutorStats;
@@ -137,6 +152,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     script: workerScript(),
     workerData: { compiledCacheBytes: options.compiledCacheBytes ?? 64 * 1024 * 1024 },
     resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
+    closeTimeoutMs: options.closeTimeoutMs ?? 1000,
   });
   let closed = false;
   let completed = 0;
@@ -236,16 +252,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
               gasUsed: null,
             });
           } else {
-            const outOfMemory =
-              (stop.error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
-            finishWith({
-              success: false,
-              error: {
-                code: outOfMemory ? "memory_limit" : "trap",
-                message: `the sandbox worker failed: ${stop.error.message}`,
-              },
-              gasUsed: null,
-            });
+            finishWith(crashOutcome(stop.error));
           }
         },
       };
@@ -287,6 +294,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
         completed,
         timedOut,
         workersReplaced: pool.replacements,
+        workersStopping: pool.stopping,
         meteredCache: { entries: meteredCache.size, bytes: meteredCache.bytes },
       };
     },

@@ -46,6 +46,12 @@ export interface WorkerPoolOptions {
   workerData: unknown;
   /** V8 heap limits of each worker (WebAssembly memory is not covered by them). */
   resourceLimits?: ResourceLimits;
+  /**
+   * Longest {@link WorkerPool.close} waits for the worker threads to exit. A thread inside
+   * WebAssembly that reaches no interrupt check (no call out, no loop head) cannot be stopped
+   * sooner; it is left behind, unreferenced. @unit milliseconds @default 1000
+   */
+  closeTimeoutMs?: number;
 }
 
 /**
@@ -63,6 +69,10 @@ export class WorkerPool {
   broken: Error | undefined;
   /** Workers started to replace terminated or crashed ones. */
   replacements = 0;
+  /** Workers told to terminate that have not exited yet, with their exit promises. */
+  private readonly exiting = new Map<Worker, Promise<void>>();
+  /** Workers whose thread has exited (their `exit` event came). */
+  private readonly exited = new WeakSet<Worker>();
 
   constructor(private readonly options: WorkerPoolOptions) {
     for (let index = 0; index < options.size; index++) {
@@ -92,6 +102,7 @@ export class WorkerPool {
     worker.on("message", (reply: WorkerResultMessage) => this.onReply(index, worker, reply));
     worker.on("error", (error) => this.onCrash(index, worker, error));
     worker.on("exit", (code) => {
+      this.exited.add(worker);
       if (!this.closed) this.onCrash(index, worker, new Error(`worker exited with code ${code}`));
     });
     return worker;
@@ -100,6 +111,14 @@ export class WorkerPool {
   /** Jobs waiting for a worker. */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Terminated workers whose thread has not exited yet: a thread stops at its module's next
+   * interrupt check (a call to the host, such as a gas refill, or a loop head).
+   */
+  get stopping(): number {
+    return this.exiting.size;
   }
 
   /** Workers running a job. */
@@ -174,12 +193,29 @@ export class WorkerPool {
     return job;
   }
 
+  /** Terminates a worker and tracks it until its thread has exited. */
+  private retire(worker: Worker): Promise<void> {
+    const known = this.exiting.get(worker);
+    if (known) return known;
+    if (this.exited.has(worker)) return Promise.resolve();
+    worker.removeAllListeners();
+    worker.on("error", () => {});
+    worker.unref();
+    const exited = new Promise<void>((resolve) => {
+      worker.once("exit", () => {
+        this.exiting.delete(worker);
+        resolve();
+      });
+    });
+    this.exiting.set(worker, exited);
+    // terminate() rejects only when the thread is already gone; `exit` settles the promise.
+    worker.terminate().catch(() => {});
+    return exited;
+  }
+
   private stop(slot: Slot, stop: WorkerStop): void {
     const job = this.finish(slot);
-    const old = slot.worker;
-    old.removeAllListeners();
-    old.on("error", () => {});
-    void old.terminate();
+    void this.retire(slot.worker);
     if (!this.closed) {
       // A fresh progress cell: the terminated worker may still write to the old one.
       slot.progress = new Float64Array(new SharedArrayBuffer(8));
@@ -211,18 +247,27 @@ export class WorkerPool {
     this.stop(slot, { kind: "crashed", error });
   }
 
-  /** Terminates every worker; waiting jobs get `onStop(aborted)`. */
+  /**
+   * Terminates every worker; waiting and running jobs get `onStop(aborted)`. Resolves when every
+   * thread (including those terminated earlier) has exited, or after `closeTimeoutMs`,
+   * whichever comes first; never rejects.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const job of this.queue.splice(0))
       job.onStop({ kind: "aborted", reason: new Error("the executor was closed") });
-    await Promise.all(
-      this.slots.map((slot) => {
-        const job = this.finish(slot);
-        job?.onStop({ kind: "aborted", reason: new Error("the executor was closed") });
-        return slot.worker.terminate();
-      }),
-    );
+    for (const slot of this.slots) {
+      const job = this.finish(slot);
+      job?.onStop({ kind: "aborted", reason: new Error("the executor was closed") });
+      void this.retire(slot.worker);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.closeTimeoutMs ?? 1000);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(this.exiting.values()), deadline]);
+    clearTimeout(timer);
   }
 }
