@@ -20,8 +20,8 @@ export const CostModel = {
   division: 32,
   /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
   floatDivision: 40,
-  /** Bulk memory (`memory.fill`, `memory.copy`, `memory.init`): extra gas per 64 bytes moved. */
-  bytesPerUnit: 64,
+  /** Bulk memory (`memory.fill`, `memory.copy`, `memory.init`): extra gas per 32 bytes moved. */
+  bytesPerUnit: 32,
   /** Bulk table operations (`table.fill`, `table.copy`, `table.init`, `table.grow`): extra gas per element. */
   perElement: 128,
   /** `memory.grow`: extra gas per requested 64 KiB page (whether or not the growth succeeds). */

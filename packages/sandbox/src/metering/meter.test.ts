@@ -92,7 +92,13 @@ describe("meter: charging", () => {
       (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`);
     const small = await callMetered(bulk, "fill", [64]);
     const large = await callMetered(bulk, "fill", [65536]);
-    expect(large.gasUsed - small.gasUsed).toBe(BigInt(65536 / 64 - 1));
+    const perUnit = CostModel.bytesPerUnit;
+    expect(large.gasUsed - small.gasUsed).toBe(BigInt(65536 / perUnit - 64 / perUnit));
+    const tables = wat(`(module (table $refs 0 externref)
+      (func (export "grow") (param i32) (result i32) (table.grow $refs (ref.null extern) (local.get 0))))`);
+    const tableOne = await callMetered(tables, "grow", [1]);
+    const tableTen = await callMetered(tables, "grow", [10]);
+    expect(tableTen.gasUsed - tableOne.gasUsed).toBe(9n * BigInt(CostModel.perElement));
     const one = await callMetered(bulk, "grow", [1]);
     const three = await callMetered(bulk, "grow", [3]);
     expect(three.gasUsed - one.gasUsed).toBe(2n * BigInt(CostModel.perPage));

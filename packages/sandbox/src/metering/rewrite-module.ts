@@ -306,6 +306,11 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
       .signed(BigInt(Math.log2(CostModel.bytesPerUnit)))
       .u8(0x88)
       .toBytes();
+    const multiplyElements = new ByteWriter(8)
+      .u8(0x42)
+      .signed(BigInt(CostModel.perElement))
+      .u8(0x7e)
+      .toBytes();
     const multiplyPages = new ByteWriter(4)
       .u8(0x42)
       .signed(BigInt(CostModel.perPage))
@@ -314,7 +319,7 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
     const bodies = [
       gasOutBody,
       dynamicChargeBody(gasGlobal, gasOut, shiftBytes),
-      dynamicChargeBody(gasGlobal, gasOut, new Uint8Array()),
+      dynamicChargeBody(gasGlobal, gasOut, multiplyElements),
       dynamicChargeBody(gasGlobal, gasOut, multiplyPages),
       waitChargeBody(gasGlobal, gasOut),
     ];
