@@ -397,6 +397,9 @@ export function rewriteFunctionBody(
         charge(CostModel.call + (leafCost ?? 0));
         replaceFunctionIndex(at, opcode, index);
         if (opcode === 0x12) {
+          // Neither a leaf nor the host checks: what this function charged unchecked goes back
+          // to its caller with the callee's result, as at a return.
+          if (leafCost !== undefined || index < context.importedFunctions) branch(frames.length);
           dead = true;
         } else if (leafCost === undefined) {
           insert(reader.position, snippets.syncIn);
@@ -420,8 +423,12 @@ export function rewriteFunctionBody(
         leaf = false;
         charge(CostModel.callIndirect);
         if (opcode === 0x11) insert(reader.position, snippets.syncIn);
-        if (opcode === 0x13) dead = true;
-        else after = After.MaybeHostCall;
+        if (opcode === 0x13) {
+          branch(frames.length); // the table may hold a host function: as at a return
+          dead = true;
+        } else {
+          after = After.MaybeHostCall;
+        }
         break;
       case 0x01: // nop
       case 0x1a: // drop

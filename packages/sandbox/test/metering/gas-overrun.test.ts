@@ -64,7 +64,7 @@ describe("gas overrun bound through the sandbox", () => {
 
 // Generated programs: leaves of up to 4,000 instructions, runs of leaf calls, probes (a host
 // import that reads the counter), blocks left by br_if, if/else, bounded loops and calls to
-// earlier functions with work after them.
+// earlier functions with work after them, exceptions thrown and caught, tail calls to leaves.
 type Random = () => number;
 
 function generateProgram(random: Random): string {
@@ -81,7 +81,7 @@ function generateProgram(random: Random): string {
       const count = 1 + pick(depth === 0 ? 8 : 4);
       let code = "";
       for (let statement = 0; statement < count; statement++) {
-        const choice = pick(depth >= 3 ? 4 : 8);
+        const choice = pick(depth >= 3 ? 4 : 9);
         const target = `$leaf${pick(leafCount)}`;
         switch (choice) {
           case 0:
@@ -116,6 +116,9 @@ function generateProgram(random: Random): string {
                 (br $next${counter})))`;
             break;
           }
+          case 7:
+            code += `(try (do ${statements(depth + 1)} (if (i32.and (local.get $x) (i32.const 4)) (then (throw $oops)))) (catch $oops ${statements(depth + 1)}))`;
+            break;
           default:
             code +=
               index > 0
@@ -127,13 +130,17 @@ function generateProgram(random: Random): string {
     };
     const body = statements(0);
     const locals = Array.from({ length: loops }, (_, loop) => `(local $i${loop} i32)`).join(" ");
+    // Some functions end with a tail call to a leaf, charged in their own last block.
+    const tail =
+      pick(2) === 0 ? `(return_call $leaf${pick(leafCount)} (local.get $x))` : "(local.get $x)";
     functions.push(
-      `(func $f${index} (param $x i32) (result i32) ${locals} ${body} (call $probe) (local.get $x))`,
+      `(func $f${index} (param $x i32) (result i32) ${locals} ${body} (call $probe) ${tail})`,
     );
   }
   return `(module
     (import "env" "probe" (func $probe))
     (global $calls (mut i32) (i32.const 0))
+    (tag $oops)
     ${leaves.join("\n")}
     ${functions.join("\n")}
     (func (export "main") (param i32) (result i32) (call $f${functionCount - 1} (local.get 0))))`;
