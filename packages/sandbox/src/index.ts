@@ -6,7 +6,8 @@ export {
   type SandboxExecutorOptions,
   type SandboxExecutorStats,
 } from "./create-sandbox-executor.js";
-export { CostModel } from "./metering/cost-model.js";
+export { CostModel, MAX_GAS_OVERRUN } from "./metering/cost-model.js";
+export { EngineLimits } from "./metering/engine-limits.js";
 export {
   type LimitMemoryOptions,
   limitMemory,
