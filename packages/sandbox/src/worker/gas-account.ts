@@ -44,8 +44,10 @@ export class GasAccount {
   };
 
   /**
-   * Gas spent, given the counter's value after the run. Straight-line code between checks may
-   * leave the counter below zero at the end: a total above the budget marks the run exhausted.
+   * Gas spent, given the counter's value after the run (exact after a trap too: the metered
+   * module stores every charge through to its counter). Code after the last check may leave the
+   * counter below zero at the end, by at most `MAX_GAS_OVERRUN`: a total above the budget marks
+   * the run exhausted.
    */
   used(counter: bigint): number {
     if (this.exhausted) return this.budget;
