@@ -19,6 +19,7 @@ import {
   removeHangLimits,
 } from "./module-edits.js";
 import { SeededRandom } from "./seeded-random.js";
+import { randomLeafCallLoop } from "./shape-modules.js";
 
 /** The properties checked on every generated module, in report order. */
 export const CHECK_NAMES = [
@@ -331,6 +332,34 @@ export async function checkModule(
     const result = await observe(meteredJob(subject, metered, budget, sandboxChunk(budget)));
     checkBudgetRun(`max_gas ${budget} of ${total}`, result, budget, helperStart, verdicts, raw);
   } else skip("budget-below-total");
+
+  // Item 3's shape (straight-line leaf calls in a never-ending loop), sizes from the seed.
+  const shape = randomLeafCallLoop(random);
+  try {
+    const shapeMetered = meter(shape.bytes, {
+      refillImport: REFILL_IMPORT,
+      gasExportName: GAS_EXPORT,
+    }).bytes;
+    const budget = BigInt(random.between(10_000, 10_000_000));
+    const shapeResult = await observe(
+      meteredJob(
+        { bytes: shape.bytes, imports: [], exports: [{ name: shape.entry, args: [] }] },
+        shapeMetered,
+        budget,
+        sandboxChunk(budget),
+      ),
+    );
+    checkBudgetRun(
+      `${shape.description}, max_gas ${budget}`,
+      shapeResult,
+      budget,
+      functionCount(shape.bytes) + 1,
+      verdicts,
+      shape.bytes,
+    );
+  } catch (error) {
+    fail("meter-accepts-valid", `meter() refused ${shape.description}: ${String(error)}`);
+  }
 
   // Never-ending variant: without its hang limits, a loop runs until the gas stops it.
   const endless = removeHangLimits(subject.bytes);

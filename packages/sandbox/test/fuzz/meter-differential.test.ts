@@ -131,6 +131,16 @@ describe("corpus reproducers", () => {
     },
   );
 
+  it("leaf-call-overshoot.wasm: stops at most 10,000 counted gas past max_gas (item 3)", async () => {
+    const bytes = new Uint8Array(readFileSync(corpus("leaf-call-overshoot.wasm")));
+    const metered = meter(bytes, { refillImport: REFILL_IMPORT }).bytes;
+    const subject = { bytes, imports: [], exports: [{ name: "main", args: [] }] };
+    const result = await sandbox.run(meteredJob(subject, metered, 1_000_000n, 65_536n), 10_000);
+    if (result.kind !== "observed") throw new Error(result.kind);
+    expect(result.observation.exhausted).toBe(true);
+    expect(BigInt(result.observation.overshoot ?? "0")).toBeLessThanOrEqual(10_000n);
+  });
+
   it("gas-after-trap.wat: a trap bills the same gas for every refill chunk and max_gas (item 4)", async () => {
     const bytes = wat(readFileSync(corpus("gas-after-trap.wat"), "utf8"));
     const subject = describeSubject(bytes, 1);
