@@ -21,3 +21,4 @@ export {
   type RefillImport,
 } from "./metering/meter.js";
 export { TableLimitError } from "./metering/table-limit-error.js";
+export { WASI_GAS } from "./worker/wasi-preview1.js";

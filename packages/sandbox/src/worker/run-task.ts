@@ -11,10 +11,12 @@ import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js
 import { GasAccount } from "./gas-account.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
 import { callNumericEntry } from "./run-numeric.js";
-import { createWasiPreview1, OutputTooLargeError, ProcessExit } from "./wasi-preview1.js";
+import { createWasiPreview1, OutputTooLargeError } from "./wasi-preview1.js";
 
 const PAGE_BYTES = 65536;
 const WASI_MODULE = "wasi_snapshot_preview1";
+/** The gas counter after proc_exit: far below zero, so the next checked charge asks to refill. */
+const EXITED_COUNTER = -(2n ** 62n);
 
 interface CompiledModule {
   module: WebAssembly.Module;
@@ -156,28 +158,63 @@ async function execute(
   }
 
   const account = new GasAccount(message.policy.max_gas, progress);
+  let instance: WebAssembly.Instance | undefined;
+  const counter = () => instance?.exports[GAS_EXPORT] as WebAssembly.Global | undefined;
+  /** Gas used when the module called proc_exit; set once. */
+  let gasAtExit: number | null | undefined;
+  const gasUsed = (): number | null => {
+    if (account.exhausted) return account.budget;
+    if (gasAtExit !== undefined) return gasAtExit;
+    const gas = counter();
+    return gas ? account.used(gas.value as bigint) : null;
+  };
   const wasi = createWasiPreview1({
     args: [abi === "wasi" ? "module" : entryName],
     stdin:
       abi === "wasi" ? new TextEncoder().encode(JSON.stringify(message.inputs)) : new Uint8Array(),
     maxStdoutBytes: message.limits.maxOutputBytes,
     maxStderrBytes: message.limits.maxStderrBytes,
+    // The counter is always current (every charge stores it), so the host can charge too.
+    charge(gas) {
+      const global = counter();
+      if (global) global.value = (global.value as bigint) - BigInt(gas);
+    },
+    onExit() {
+      gasAtExit = gasUsed();
+      // The next checked charge asks for a refill, which is refused: the module traps.
+      const global = counter();
+      if (global) global.value = EXITED_COUNTER;
+    },
   });
+  const refill = (value: bigint): bigint =>
+    wasi.exitCode === undefined ? account.refill(value) : value;
   const imports: WebAssembly.Imports = {
-    [METERING_IMPORT.module]: { [METERING_IMPORT.name]: account.refill },
+    [METERING_IMPORT.module]: { [METERING_IMPORT.name]: refill },
     [WASI_MODULE]: wasi.imports,
   };
 
-  let instance: WebAssembly.Instance | undefined;
-  const gasUsed = (): number | null => {
-    if (account.exhausted) return account.budget;
-    const counter = instance?.exports[GAS_EXPORT] as WebAssembly.Global | undefined;
-    return counter ? account.used(counter.value as bigint) : null;
-  };
   const withStreams = (outcome: WorkerOutcome): WorkerOutcome => {
     if (abi !== "wasi") return outcome;
     const stderr = wasi.stderr();
     return stderr ? { ...outcome, stderr } : outcome;
+  };
+  /** The outcome of a module that called proc_exit, whatever it did after. */
+  const exited = (code: number): WorkerOutcome => {
+    const gas = gasUsed();
+    if (account.exhausted) return exhausted();
+    if (wasi.stdoutOverflowed) {
+      return withStreams(
+        failure("output_too_large", `stdout is over ${message.limits.maxOutputBytes} bytes`, gas),
+      );
+    }
+    const output = abi === "wasi" ? parseStdout(wasi.stdout()) : null;
+    if (code === 0) return withStreams({ success: true, output, gasUsed: gas });
+    return withStreams({
+      success: false,
+      error: { code: "exit", message: `the module exited with code ${code}` },
+      gasUsed: gas,
+      ...(output !== null ? { output } : {}),
+    });
   };
 
   const exhausted = () =>
@@ -198,28 +235,15 @@ async function execute(
     if (memory) wasi.bindMemory(memory);
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
     if (abi === "wasi") {
-      let exitCode = 0;
-      try {
-        exported();
-      } catch (error) {
-        if (!(error instanceof ProcessExit)) throw error;
-        exitCode = error.code;
-      }
+      exported();
+      if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
       const gas = gasUsed();
       if (account.exhausted) return exhausted();
       if (wasi.stdoutOverflowed) throw new OutputTooLargeError("stdout overflowed");
-      const output = parseStdout(wasi.stdout());
-      if (exitCode !== 0) {
-        return withStreams({
-          success: false,
-          error: { code: "exit", message: `the module exited with code ${exitCode}` },
-          gasUsed: gas,
-          ...(output !== null ? { output } : {}),
-        });
-      }
-      return withStreams({ success: true, output, gasUsed: gas });
+      return withStreams({ success: true, output: parseStdout(wasi.stdout()), gasUsed: gas });
     }
     const output = callNumericEntry(entry, exported, message.inputs);
+    if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
     const gas = gasUsed();
     if (account.exhausted) return exhausted();
     const size = jsonSize(output);
@@ -232,6 +256,9 @@ async function execute(
     }
     return { success: true, output, gasUsed: gas };
   } catch (error) {
+    // After proc_exit, whatever unwound the module (the exit itself, the trap of a refused
+    // refill, a later WASI call) ends in the exit.
+    if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
     const text = error instanceof Error ? error.message : String(error);
     const gas = gasUsed();
     if (account.exhausted) return exhausted();

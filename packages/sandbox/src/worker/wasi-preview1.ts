@@ -11,7 +11,28 @@ const ERRNO_INVAL = 28;
 const ERRNO_NOSYS = 52;
 const ERRNO_SPIPE = 70;
 
-/** Thrown by `proc_exit` to unwind the module. */
+/**
+ * Gas the WASI functions charge, subtracted from the module's gas counter during the call, so
+ * that work proportional to the arguments is paid for like the module's own instructions
+ * (about 0.5 ns per gas on the reference machine; copying a byte takes 0.13 ns, a random byte
+ * 0.48 ns, reading one iovec and making its view about 50 ns).
+ */
+export const WASI_GAS = {
+  /** Every call of any WASI function (the host call itself). @unit gas */
+  call: 100,
+  /** Every iovec `fd_write` or `fd_read` walks. @unit gas per iovec */
+  iovec: 100,
+  /**
+   * Every byte written (`fd_write`, counted as requested, even when a bound drops it), read
+   * (`fd_read`), made random (`random_get`) or copied out (`args_get`). @unit gas per byte
+   */
+  byte: 1,
+} as const;
+
+/**
+ * Thrown by `proc_exit` to unwind the module, and by every WASI call after it: the exit is
+ * final even when the module catches the exception (`catch_all`).
+ */
 export class ProcessExit extends Error {
   override readonly name = "ProcessExit";
   constructor(readonly code: number) {
@@ -32,6 +53,16 @@ export interface WasiOptions {
   maxStdoutBytes: number;
   /** Most stderr bytes kept. @unit bytes */
   maxStderrBytes: number;
+  /**
+   * Charges gas for the work a call does (see {@link WASI_GAS}); called before the work.
+   * @default no charge
+   */
+  charge?(gas: number): void;
+  /**
+   * Called once, when the module calls `proc_exit`, before the exception unwinds it: the place
+   * to record the gas used and make the module unable to go on.
+   */
+  onExit?(code: number): void;
 }
 
 /** One run's WASI: the import functions plus what the module wrote. */
@@ -44,6 +75,8 @@ export interface WasiInstance {
   stderr(): string;
   /** True when stdout went over its bound. */
   readonly stdoutOverflowed: boolean;
+  /** The code the module passed to `proc_exit`, once it has; undefined before. */
+  readonly exitCode: number | undefined;
 }
 
 class BoundedSink {
@@ -135,7 +168,9 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
   const stderr = new BoundedSink(options.maxStderrBytes);
   let stdinOffset = 0;
   let stdoutOverflowed = false;
+  let exitCode: number | undefined;
   const args = options.args.map((arg) => encoder.encode(`${arg}\0`));
+  const charge = options.charge ?? (() => {});
 
   const view = () => {
     if (!memory) throw new RangeError("the module exports no memory");
@@ -169,6 +204,7 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     }),
     args_get: guarded((argvPointer: number, bufferPointer: number) => {
       const data = view();
+      charge(args.reduce((sum, arg) => sum + arg.length, 0) * WASI_GAS.byte);
       let offset = bufferPointer;
       args.forEach((arg, index) => {
         data.setUint32(argvPointer + index * 4, offset, true);
@@ -205,6 +241,7 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
       for (let index = 0; index < iovsLength; index++) {
         const pointer = data.getUint32(iovs + index * 8, true);
         const length = data.getUint32(iovs + index * 8 + 4, true);
+        charge(WASI_GAS.iovec + length * WASI_GAS.byte);
         const chunk = bytesAt(pointer, length);
         if (fd === 1 && !stdout.write(chunk)) {
           stdoutOverflowed = true;
@@ -223,8 +260,10 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
       for (let index = 0; index < iovsLength; index++) {
         const pointer = data.getUint32(iovs + index * 8, true);
         const length = data.getUint32(iovs + index * 8 + 4, true);
+        charge(WASI_GAS.iovec);
         const chunk = options.stdin.subarray(stdinOffset, stdinOffset + length);
         bytesAt(pointer, chunk.length).set(chunk);
+        charge(chunk.length * WASI_GAS.byte);
         stdinOffset += chunk.length;
         read += chunk.length;
         if (chunk.length < length) break;
@@ -249,11 +288,14 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     fd_tell: (fd: number) => (fd <= 2 ? ERRNO_SPIPE : ERRNO_BADF),
     fd_sync: (fd: number) => (fd <= 2 ? ERRNO_SUCCESS : ERRNO_BADF),
     proc_exit: (code: number) => {
+      exitCode = code;
+      options.onExit?.(code);
       throw new ProcessExit(code);
     },
     sched_yield: () => ERRNO_SUCCESS,
     random_get: guarded((pointer: number, length: number) => {
       const target = bytesAt(pointer, length);
+      charge(length * WASI_GAS.byte);
       for (let offset = 0; offset < length; offset += 65536) {
         crypto.getRandomValues(target.subarray(offset, Math.min(length, offset + 65536)));
       }
@@ -262,7 +304,15 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
   };
 
   const imports: Record<string, (...args: never[]) => unknown> = {};
-  for (const name of PREVIEW1_FUNCTIONS) imports[name] = implemented[name] ?? (() => ERRNO_NOSYS);
+  for (const name of PREVIEW1_FUNCTIONS) {
+    const body = (implemented[name] ?? (() => ERRNO_NOSYS)) as (...args: unknown[]) => unknown;
+    imports[name] = (...callArguments: unknown[]) => {
+      // After proc_exit nothing runs: a module that caught the exit is unwound again.
+      if (exitCode !== undefined) throw new ProcessExit(exitCode);
+      charge(WASI_GAS.call);
+      return body(...callArguments);
+    };
+  }
 
   return {
     imports,
@@ -276,6 +326,9 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     },
     get stdoutOverflowed() {
       return stdoutOverflowed;
+    },
+    get exitCode() {
+      return exitCode;
     },
   };
 }
