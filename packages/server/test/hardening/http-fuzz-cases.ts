@@ -367,6 +367,10 @@ export const fuzzRequestArbitrary: fc.Arbitrary<FuzzRequest> = fc
       trickle = { chunkBytes: 1, delayMs: 40 };
       bytes = bytes.subarray(0, 40);
     }
+    // A server that answers before reading a large body (413, 404, 405) closes with unread
+    // bytes in its receive buffer; the TCP reset that follows may discard the answer at the
+    // client. Such a request is still checked for a 5xx when its answer arrives.
+    if (bytes.length > 64 * 1024) mustAnswer = false;
     // A header over Node's 16 KiB limit is answered 431 by Node itself.
     const head = `${verb} ${target} HTTP/1.1\r\n${headers.map(([name, value]) => `${name}: ${value}`).join("\r\n")}\r\n\r\n`;
     return {
