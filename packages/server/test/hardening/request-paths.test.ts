@@ -184,6 +184,25 @@ describe("client aborts during an execution (issue 12, item 9)", () => {
   });
 });
 
+describe("the Idempotency-Key header", () => {
+  it("is refused (400) past 255 characters, as the body's idempotency_key is", async () => {
+    const send = (key: string) =>
+      problemOf("/intent/execute-wasm", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          user_id: "key-length",
+          "Idempotency-Key": key,
+        },
+        body: JSON.stringify({ cid: "glyph://calculator@quantum", inputs: [1, 1] }),
+      });
+    expect((await send("k".repeat(255))).status).toBe(200);
+    const long = await send("k".repeat(10_000));
+    expect(long.status).toBe(400);
+    expect(String(long.body?.detail)).toContain("255");
+  });
+});
+
 describe("identity header spellings in dev-headers mode (issue 12, item 17)", () => {
   const execute = (headers: Record<string, string>) =>
     problemOf("/intent/execute-wasm", {
