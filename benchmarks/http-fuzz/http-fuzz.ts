@@ -77,7 +77,11 @@ for (const result of [...serverErrors, ...unanswered].slice(0, 10)) {
     `  ${result.request.description} → ${result.status ?? "no answer"}: ${result.excerpt.split("\r\n")[0]}`,
   );
 }
+const errorLines = stderr.split("\n").filter((line) => line.startsWith("error"));
+console.log(`${errorLines.length} error lines logged by the server`);
+for (const line of errorLines.slice(0, 5)) console.log(`  ${line.slice(0, 200)}`);
 if (/MaxListenersExceededWarning|Unhandled|RangeError/.test(stderr))
   console.log(`server stderr:\n${stderr}`);
 child.kill("SIGKILL");
-process.exitCode = serverErrors.length > 0 || unanswered.length > 0 || crashed ? 1 : 0;
+process.exitCode =
+  errorLines.length > 0 || serverErrors.length > 0 || unanswered.length > 0 || crashed ? 1 : 0;
