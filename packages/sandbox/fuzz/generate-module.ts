@@ -8,8 +8,9 @@ import { SeededRandom } from "./seeded-random.js";
 /**
  * Binaryen feature flags for the generated modules: what Node 20's V8 enables by default and
  * `meter()` accepts — MVP, sign extension, saturating float-to-int, multi-value, bulk memory,
- * reference types (without GC) and SIMD. Exception handling stays off: Binaryen emits the
- * exnref form, which Node 20 does not enable.
+ * reference types (without GC), SIMD and tail calls. Exception handling stays off: Binaryen
+ * emits the exnref form (`try_table`), which Node 20 does not validate. Threads stay off too
+ * (shared memories would make the runs depend on the host's memory setup).
  */
 export const GENERATOR_FEATURES: readonly string[] = [
   "--mvp-features",
@@ -20,6 +21,7 @@ export const GENERATOR_FEATURES: readonly string[] = [
   "--enable-bulk-memory-opt",
   "--enable-reference-types",
   "--enable-simd",
+  "--enable-tail-call",
 ];
 
 /** Smallest and largest amount of random input bytes handed to Binaryen. @unit bytes */
