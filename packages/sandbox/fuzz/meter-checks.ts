@@ -208,8 +208,11 @@ function isRefusal(error: unknown): boolean {
 }
 
 /**
- * Generates nothing itself: checks one module (`bytes`, valid) against every property of
- * {@link CHECK_NAMES}, running each execution in `sandbox` under a wall-clock limit.
+ * Checks one valid module (`raw`, from the generator) against every property of
+ * {@link CHECK_NAMES}: its byte mutants, the original against the metered module, gas under
+ * other chunks and budgets, a budget below its total, its never-ending variant and one module
+ * of item 3's shape, each execution in `sandbox` under a wall-clock limit. Arguments, budgets
+ * and mutants derive from `seed`.
  */
 export async function checkModule(
   seed: number,
