@@ -57,7 +57,10 @@ describe("sandbox: a run answered as stopped is stopped", () => {
       taskFor(module, [], { policy: { max_gas: hugeGas, max_time: 1000 } }),
     );
     expect(result).toMatchObject({ error: { code: "timeout" } });
+    const closing = performance.now();
     await own.close();
+    // Bounded by closeTimeoutMs (1000 by default) whatever the module does.
+    expect(performance.now() - closing).toBeLessThan(1500);
     expect(own.stats().workersStopping).toBe(0);
     expect(await executor.execute(taskFor(exampleModule("calculator"), [2, 3]))).toMatchObject({
       output: 5,
