@@ -14,8 +14,8 @@ export const CostModel = {
   call: 1,
   /** `call_indirect` and `return_call_indirect`. */
   callIndirect: 1,
-  /** `throw` and `rethrow`: unwinding through the engine takes 1–3 µs. */
-  throw: 10_000,
+  /** `throw` and `rethrow`: unwinding through the engine takes about 1 µs. */
+  throw: 5_000,
   /** Integer `div_s`, `div_u`, `rem_s`, `rem_u` (i32 and i64): tens of cycles each. */
   division: 32,
   /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */
@@ -40,11 +40,23 @@ export const CostModel = {
 } as const;
 
 /**
- * The most gas a run can spend past an exhausted budget before it is stopped: whatever the
- * module's shape, the gas charged since the counter was last checked is at most this much, so
- * the work done after the budget ran out is at most this much gas.
+ * The most gas a run can spend past an exhausted budget before it is stopped, whatever the
+ * module's shape: when a check refuses (the counter below zero and no refill), the gas charged
+ * past the budget is at most this much — the unchecked charges since the previous check
+ * (at most {@link UNCHECKED_LIMIT}, work that ran) plus the refused charge (at most
+ * {@link SEGMENT_LIMIT}, work that never runs). Only the dynamic pre-charge of a bulk operation,
+ * `memory.grow` or `memory.atomic.wait`, refused before it runs, can count for more.
  */
 export const MAX_GAS_OVERRUN = 10_000;
 
+/** The most gas charged unchecked between two checks, on any path (callees' tails included). */
+export const UNCHECKED_LIMIT = MAX_GAS_OVERRUN / 2;
+
+/** The most gas one charge covers in advance (a longer block is cut into several charges). */
+export const SEGMENT_LIMIT = MAX_GAS_OVERRUN / 2;
+
 /** The most unchecked gas a metered function returns with (its caller counts it). */
-export const CALLEE_TAIL = MAX_GAS_OVERRUN / 2;
+export const CALLEE_TAIL = UNCHECKED_LIMIT / 2;
+
+/** A loop- and call-free function costing more than this is metered in its own body, not at call sites. */
+export const MAX_LEAF_COST = 1_000;

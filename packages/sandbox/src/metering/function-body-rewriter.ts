@@ -1,7 +1,13 @@
 import { ByteReader } from "../binary/byte-reader.js";
 import type { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
-import { CALLEE_TAIL, CostModel, MAX_GAS_OVERRUN } from "./cost-model.js";
+import {
+  CALLEE_TAIL,
+  CostModel,
+  MAX_GAS_OVERRUN,
+  SEGMENT_LIMIT,
+  UNCHECKED_LIMIT,
+} from "./cost-model.js";
 import { requireWithinLimit } from "./engine-limits.js";
 import { type FunctionSnippets, snippetsFor } from "./function-snippets.js";
 import {
@@ -54,7 +60,7 @@ interface ChargeEvent {
   cost: number;
   /**
    * Checked charges (function entry, loop heads, handlers, and any charge that would otherwise
-   * let unchecked gas pass {@link MAX_GAS_OVERRUN}) may call out; the others only subtract.
+   * let unchecked gas pass {@link UNCHECKED_LIMIT}) may call out; the others only subtract.
    */
   checked: boolean;
   /**
@@ -143,8 +149,9 @@ function highest(points: Point[]): number {
  * handlers also check it and call the out-of-gas helper below zero, so no loop or recursion runs
  * unmetered. Between checks, a forward analysis of the structured control flow bounds the gas
  * charged unchecked on any path (callees' tails included): a charge that would take it past
- * {@link MAX_GAS_OVERRUN} is made checked, and a function returns with at most CALLEE_TAIL
- * unchecked, so no run spends more than MAX_GAS_OVERRUN past an exhausted budget.
+ * UNCHECKED_LIMIT is made checked, a charge covers at most SEGMENT_LIMIT in advance, and a
+ * function returns with at most CALLEE_TAIL unchecked, so no run is charged more than
+ * {@link MAX_GAS_OVERRUN} past an exhausted budget when a check stops it.
  * Bulk operations, `memory.grow` and `memory.atomic.wait*` call a dynamic-cost helper.
  * Function indices are renumbered. Writes the new body, without its size prefix, to `writer`.
  * @param parameterCount Number of parameters of the function (locals are numbered after them).
@@ -212,16 +219,19 @@ export function rewriteFunctionBody(
   let instructionStart = codeStart;
   /**
    * Adds the current instruction's cost to the segment. Called before anything else is recorded
-   * for the instruction: when the unchecked gas (or a checked segment's cost) would pass
-   * MAX_GAS_OVERRUN, a checked segment starts at the instruction instead.
+   * for the instruction: when the unchecked gas would pass UNCHECKED_LIMIT (or a segment's cost
+   * SEGMENT_LIMIT), a checked segment starts at the instruction instead.
    */
   const charge = (cost: number = CostModel.instruction) => {
     staticCost += cost;
     if (dead) return;
-    // A checked segment is cut too, so that no charge in advance exceeds the bound (unless one
-    // instruction does): a run stops within MAX_GAS_OVERRUN of where its budget ran out.
-    const before = segment.checked ? 0 : segment.entry;
-    if (before + segment.cost + cost > MAX_GAS_OVERRUN) {
+    // A checked segment is cut too, so that no charge in advance exceeds SEGMENT_LIMIT (unless
+    // one instruction does): a refused check counts at most MAX_GAS_OVERRUN past the budget.
+    const over = segment.checked
+      ? segment.cost + cost > SEGMENT_LIMIT
+      : segment.entry + segment.cost + cost > UNCHECKED_LIMIT ||
+        segment.cost + cost > SEGMENT_LIMIT;
+    if (over) {
       if (segment.cost === 0) segment.checked = true;
       else startSegment(true, 0, instructionStart);
     }

@@ -8,6 +8,7 @@ import {
   readValueType,
 } from "../binary/module-info.js";
 import { type Section, SectionId } from "../binary/sections.js";
+import { MAX_LEAF_COST } from "./cost-model.js";
 import {
   type FunctionStatistics,
   type RewriteContext,
@@ -119,7 +120,7 @@ export function countModule(bytes: Uint8Array, sections: Section[]): ModuleCount
 
 /**
  * Finds the functions that can be charged at their call sites: loop-free, call-free leaves that
- * only direct calls reach. Their static cost bounds any run of them, so callers add it to the
+ * only direct calls reach and that cost at most {@link MAX_LEAF_COST}. Their static cost bounds any run of them, so callers add it to the
  * calling block and the leaf itself needs no counter, check or synchronisation.
  */
 export function findLeafFunctions(
@@ -146,7 +147,8 @@ export function findLeafFunctions(
     rewriteFunctionBody(bytes, start, start + size, parameters, context, scratch, statistics);
     for (const referenced of statistics.referencedFunctions)
       counts.escapingFunctions.add(referenced);
-    if (statistics.leaf) candidates.set(counts.importedFunctions + index, statistics.staticCost);
+    if (statistics.leaf && statistics.staticCost <= MAX_LEAF_COST)
+      candidates.set(counts.importedFunctions + index, statistics.staticCost);
   }
   for (const [index, cost] of candidates) {
     if (!counts.escapingFunctions.has(index)) leafCosts.set(index, cost);

@@ -8,6 +8,7 @@ import { wat } from "../wat.js";
 
 /** A leaf `(param i32) (result i32)` of about `size` instructions that counts its calls. */
 function leaf(name: string, size: number): string {
+  // About `size` gas: 5 to count the call, 4 per step.
   const steps = Math.max(1, Math.floor(size / 4));
   return `(func ${name} (param i32) (result i32)
     (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
@@ -27,7 +28,7 @@ function straightLineModule(calls: number, size: number): Uint8Array<ArrayBuffer
 
 describe("gas overrun bound", () => {
   it("stops a straight-line block of leaf calls within MAX_GAS_OVERRUN of the budget", async () => {
-    const size = 1000;
+    const size = 900; // a leaf (at most MAX_LEAF_COST): charged at its call sites
     const module = straightLineModule(20_000, size);
     const budget = 1_000_000n;
     const metered = meter(module, { initialGas: budget });
@@ -48,7 +49,7 @@ describe("gas overrun bound through the sandbox", () => {
   const executor = createSandboxExecutor({ workers: 1 });
   afterAll(() => executor.close());
 
-  it("a module of 200,000 calls to a 200,000-instruction leaf after an `end` stops on gas (max_gas 1e7), not on time", async () => {
+  it("a module of 200,000 calls to a 200,000-instruction loop-free function after an `end` stops on gas (max_gas 1e7), not on time", async () => {
     // 4e10 gas in one straight block: run unbounded, it takes seconds, past max_time.
     const module = straightLineModule(200_000, 200_000);
     const result = await executor.execute(
@@ -194,7 +195,9 @@ describe("gas overrun bound: property", () => {
               expect(short.counter).toBeLessThan(0n);
               expect(-short.counter).toBeLessThanOrEqual(BigInt(MAX_GAS_OVERRUN));
             } else {
+              // Stopped by a check: charged past the budget, the refused charge included.
               expect(short.outcome).toEqual({ trap: "unreachable" });
+              expect(-short.counter).toBeLessThanOrEqual(BigInt(MAX_GAS_OVERRUN));
             }
             expect(-short.lowest).toBeLessThanOrEqual(BigInt(MAX_GAS_OVERRUN));
           }
