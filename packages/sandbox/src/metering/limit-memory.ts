@@ -64,7 +64,7 @@ export function capTables(tables: Limits[], maxElements: number): Limits[] {
   let spare = maxElements - initial;
   let left = tables.length;
   for (const index of order) {
-    const growth = Math.min(wanted[index]!, Math.floor(spare / left));
+    const growth = Math.max(0, Math.min(wanted[index]!, Math.floor(spare / left)));
     spare -= growth;
     left--;
     const table = tables[index]!;
