@@ -29,4 +29,18 @@ describe("GasAccount", () => {
     expect(account.used(-3n)).toBe(100);
     expect(account.exhausted).toBe(true);
   });
+
+  it("refuses a pre-charge larger than what is left at once, even 2^62 with an unlimited budget", () => {
+    const account = new GasAccount(Number.MAX_SAFE_INTEGER, new Float64Array(1));
+    expect(account.refill(-(2n ** 62n))).toBe(-(2n ** 62n));
+    expect(account.exhausted).toBe(true);
+    expect(account.used(-(2n ** 62n))).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it("grants as many whole chunks as a deep counter needs, in one call", () => {
+    const account = new GasAccount(1_000_000_000, new Float64Array(1));
+    // Chunks are 1 % of the budget capped at 4 Mi: 4,194,304; 10,000,000 needs three.
+    expect(account.refill(-10_000_000n)).toBe(3n * 4_194_304n - 10_000_000n);
+    expect(account.used(0n)).toBe(3 * 4_194_304);
+  });
 });

@@ -25,19 +25,24 @@ export class GasAccount {
     this.chunk = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.ceil(budget / 100)));
   }
 
-  /** The refill import: takes the (negative) counter and returns the new counter. */
+  /**
+   * The refill import: takes the (negative) counter and returns the new counter, granting whole
+   * chunks (the last one cut at the budget) in constant time, however negative the counter (a
+   * pre-charge such as an infinite `atomic.wait` asks for 2^62).
+   */
   readonly refill = (counter: bigint): bigint => {
     let value = Number(counter);
-    while (value < 0) {
+    if (value < 0) {
       const remaining = this.budget - this.granted;
-      if (remaining <= 0) {
+      if (-value > remaining) {
+        this.granted = this.budget;
         this.exhausted = true;
         this.progress[0] = this.budget;
         return counter;
       }
-      const chunk = Math.min(remaining, this.chunk);
-      this.granted += chunk;
-      value += chunk;
+      const grant = Math.min(remaining, Math.ceil(-value / this.chunk) * this.chunk);
+      this.granted += grant;
+      value += grant;
     }
     this.progress[0] = this.granted - value;
     return BigInt(value);
