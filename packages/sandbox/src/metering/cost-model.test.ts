@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { callMetered } from "../../test/run-metered.js";
+import { callMetered, callOnce } from "../../test/run-metered.js";
 import { wat } from "../../test/wat.js";
 import { CostModel } from "./cost-model.js";
+import { meter } from "./meter.js";
 
 describe("cost model: gas proportional to work", () => {
-  it("charges throw and rethrow CostModel.throw each", async () => {
+  it("charges throw and rethrow CostModel.throw each, and entering a handler CostModel.handler", async () => {
     const module = wat(`(module (tag $oops)
       (func (export "caught") (try (do (throw $oops)) (catch $oops)))
       (func (export "rethrown") (try (do (try (do (throw $oops)) (catch $oops (rethrow 0)))) (catch $oops)))
@@ -12,8 +13,26 @@ describe("cost model: gas proportional to work", () => {
     const nothing = (await callMetered(module, "nothing", [])).gasUsed;
     const caught = (await callMetered(module, "caught", [])).gasUsed;
     const rethrown = (await callMetered(module, "rethrown", [])).gasUsed;
-    expect(caught - nothing).toBe(BigInt(CostModel.throw - CostModel.instruction));
-    expect(rethrown - caught).toBe(BigInt(CostModel.throw));
+    expect(caught - nothing).toBe(
+      BigInt(CostModel.throw + CostModel.handler - CostModel.instruction),
+    );
+    expect(rethrown - caught).toBe(BigInt(CostModel.throw + CostModel.handler));
+  });
+
+  it("charges an exception a host function throws when a handler catches it", async () => {
+    const module = wat(`(module (import "env" "fail" (func $fail))
+      (func (export "main") (try (do (call $fail)) (catch_all))))`);
+    const metered = meter(module, { initialGas: 1_000_000n });
+    const { outcome, instance } = await callOnce(metered.bytes, "main", [], {
+      env: {
+        fail: () => {
+          throw new Error("from the host");
+        },
+      },
+    });
+    expect(outcome).toEqual({ value: undefined });
+    const counter = (instance.exports[metered.gasExportName] as WebAssembly.Global).value;
+    expect(1_000_000n - (counter as bigint)).toBe(BigInt(CostModel.call + CostModel.handler));
   });
 
   it("charges integer division and float division or square root more than an add", async () => {

@@ -8,14 +8,19 @@
 export const CostModel = {
   /** Every instruction that is not structural and not named below. */
   instruction: 1,
-  /** `block`, `loop`, `else`, `end`, `try`, `catch`, `catch_all`, `delegate`: free. */
+  /** `block`, `loop`, `else`, `end`, `try`, `delegate`: free. */
   structural: 0,
   /** `call` and `return_call` (a leaf callee's own cost is added at the call site). */
   call: 1,
   /** `call_indirect` and `return_call_indirect`. */
   callIndirect: 1,
-  /** `throw` and `rethrow`: unwinding through the engine takes about 1 µs. */
-  throw: 5_000,
+  /** `throw` and `rethrow` (with {@link CostModel.handler}: a throw and its catch take ~1 µs). */
+  throw: 2_500,
+  /**
+   * Entering a `catch` or `catch_all` handler, charged there: it also prices exceptions thrown
+   * by host functions, which cost the module only a call otherwise.
+   */
+  handler: 2_500,
   /** Integer `div_s`, `div_u`, `rem_s`, `rem_u` (i32 and i64): tens of cycles each. */
   division: 32,
   /** `f32.div`, `f64.div`, `f32.sqrt`, `f64.sqrt`. */

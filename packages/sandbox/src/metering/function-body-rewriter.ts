@@ -331,6 +331,7 @@ export function rewriteFunctionBody(
         dead = !frame.reachable;
         insert(reader.position, snippets.syncIn);
         startSegment(true, 0);
+        charge(CostModel.handler);
         break;
       }
       case 0x0b: {
