@@ -35,6 +35,21 @@ describe("cost model: gas proportional to work", () => {
     expect(1_000_000n - (counter as bigint)).toBe(BigInt(CostModel.call + CostModel.handler));
   });
 
+  it("checks the counter right after a host call, which may have charged gas itself", async () => {
+    const module = wat(`(module (import "env" "charge" (func $charge))
+      (global $after (export "after") (mut i32) (i32.const 0))
+      (func (export "main") (call $charge) (global.set $after (i32.const 1))))`);
+    const metered = meter(module, { initialGas: 1_000n });
+    let gas: WebAssembly.Global | undefined;
+    const charge = () => {
+      if (gas) gas.value = (gas.value as bigint) - 1_000_000n;
+    };
+    const { instance } = await WebAssembly.instantiate(metered.bytes, { env: { charge } });
+    gas = instance.exports[metered.gasExportName] as WebAssembly.Global;
+    expect(() => (instance.exports.main as () => void)()).toThrow("unreachable");
+    expect((instance.exports.after as WebAssembly.Global).value).toBe(0);
+  });
+
   it("charges integer division and float division or square root more than an add", async () => {
     const module = wat(`(module
       (func (export "add") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))

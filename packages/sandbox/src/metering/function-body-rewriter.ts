@@ -412,9 +412,13 @@ export function rewriteFunctionBody(
           // to its caller with the callee's result, as at a return.
           if (leafCost !== undefined || index < context.importedFunctions) branch(frames.length);
           dead = true;
+        } else if (index < context.importedFunctions) {
+          // The host may have charged gas itself (the sandbox's WASI does): checked at once.
+          insert(reader.position, snippets.syncIn);
+          startSegment(true, 0);
         } else if (leafCost === undefined) {
           insert(reader.position, snippets.syncIn);
-          after = index < context.importedFunctions ? After.MaybeHostCall : After.MeteredCall;
+          after = After.MeteredCall;
         }
         break;
       }
