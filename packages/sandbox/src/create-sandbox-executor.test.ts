@@ -47,6 +47,16 @@ describe("createSandboxExecutor: numeric ABI", () => {
     expect(type).toMatchObject({ success: false, error: { code: "invalid_input" } });
   });
 
+  it("answers invalid_input for inputs too deep to hand to a worker, and keeps serving", async () => {
+    // An embedder that skips the relay's input bounds: structured clone throws a RangeError.
+    let deep: unknown = 1;
+    for (let level = 0; level < 200_000; level++) deep = [deep];
+    const result = await executor.execute(taskFor(calculator, deep as never));
+    expect(result).toMatchObject({ success: false, error: { code: "invalid_input" } });
+    const after = await executor.execute(taskFor(calculator, [2, 2]));
+    expect(after).toMatchObject({ success: true, output: 4 });
+  });
+
   it("answers trap with the engine's message", async () => {
     const unreachable = await executor.execute(taskFor(trap, []));
     const divide = await executor.execute(taskFor(trap, [1, 0], { entry: "divide" }));

@@ -1,7 +1,20 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
-import type { WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
+import type { WorkerOutcome, WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The result of a task whose message could not be handed to a worker. */
+function unsendableOutcome(error: unknown): WorkerOutcome {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    success: false,
+    error: {
+      code: "invalid_input",
+      message: `the inputs cannot be passed to the sandbox: ${reason}`,
+    },
+    gasUsed: null,
+  };
+}
 
 /** Why a worker stopped before answering: the pool's timer, an abort, or a crash. */
 export type WorkerStop =
@@ -180,7 +193,15 @@ export class WorkerPool {
       );
       slot.progress[0] = 0;
       job.onStart(slot.index, slot.progress);
-      slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
+      try {
+        slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
+      } catch (error) {
+        // Structured clone refuses what it cannot copy (inputs nested deeper than its stack):
+        // the task's fault, answered as such, and the worker never saw it.
+        this.finish(slot);
+        job.onResult({ type: "result", id, outcome: unsendableOutcome(error) });
+        queueMicrotask(() => this.drain());
+      }
     }
   }
 
