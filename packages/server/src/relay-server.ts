@@ -140,6 +140,7 @@ export async function createRelayServer(
         redis: stores.redis,
         keyPrefix: config.RELAY_EVENT_STREAM_PREFIX ?? `${config.REDIS_KEY_PREFIX}events:`,
         retention: config.RELAY_EVENT_RETENTION,
+        retentionBytes: config.RELAY_EVENT_RETENTION_BYTES,
         onError: (error) => log(`warning: event bus: ${error.message}`),
       });
   const bus = parts.bus ?? ownedBus!.bus;

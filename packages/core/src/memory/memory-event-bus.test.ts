@@ -31,6 +31,34 @@ describe("memory event bus", () => {
     expect(bus.listenerCount("topic")).toBe(0);
   });
 
+  it("bounds what it retains by bytes too: large payloads push old ones out", async () => {
+    const bus = createMemoryEventBus({ retention: 10_000, retentionBytes: 1_000_000 });
+    const large = "x".repeat(100_000);
+    for (let index = 0; index < 50; index++) await bus.publish("topic", { index, large });
+    const replayed: number[] = [];
+    const subscription = await bus.subscribe(
+      "topic",
+      (message) => replayed.push((message.payload as { index: number }).index),
+      { fromStart: true },
+    );
+    expect(subscription.gap).toBe(true);
+    expect(replayed.length).toBeGreaterThan(0);
+    expect(replayed.length).toBeLessThanOrEqual(10);
+    expect(replayed.at(-1)).toBe(49);
+    subscription.unsubscribe();
+  });
+
+  it("always keeps the newest message, however large", async () => {
+    const bus = createMemoryEventBus({ retentionBytes: 10 });
+    await bus.publish("topic", "a".repeat(100));
+    const replayed: unknown[] = [];
+    const subscription = await bus.subscribe("topic", (message) => replayed.push(message.payload), {
+      fromStart: true,
+    });
+    expect(replayed).toHaveLength(1);
+    subscription.unsubscribe();
+  });
+
   it("refuses a retention that is not a positive integer", () => {
     expect(() => createMemoryEventBus({ retention: 0 })).toThrow(RangeError);
   });

@@ -6,6 +6,13 @@ import type { JsonValue } from "../schemas/json-value.js";
 export interface MemoryEventBusOptions {
   /** Messages retained per topic for resumption. @default 1000 */
   retention?: number;
+  /**
+   * Most payload bytes (their JSON text) retained per topic: older messages go first when a
+   * publish would pass it, so large payloads (a request's `inputs` can be a megabyte) cannot
+   * grow the process without bound. The newest message is always kept. @unit bytes
+   * @default 67108864
+   */
+  retentionBytes?: number;
 }
 
 /** The in-process {@link EventBus}, with a count of live listeners for leak checks. */
@@ -16,6 +23,10 @@ export interface MemoryEventBus extends EventBus {
 
 interface TopicState {
   log: BusMessage[];
+  /** JSON sizes of the messages of `log`, in the same order. */
+  sizes: number[];
+  /** Sum of `sizes`. */
+  bytes: number;
   listeners: Set<(message: BusMessage) => void>;
   /** Sequence of the newest message dropped by retention (0: none). */
   trimmedThrough: number;
@@ -23,13 +34,18 @@ interface TopicState {
 
 /**
  * In-process {@link EventBus}: synchronous fan-out, ids `<sequence>` (decimal, increasing per
- * bus), the last `retention` messages of each topic kept for `afterId` resumption.
- * @throws RangeError when `retention` is not a positive integer.
+ * bus), the last `retention` messages of each topic (at most `retentionBytes` of them) kept for
+ * `afterId` resumption.
+ * @throws RangeError when `retention` or `retentionBytes` is not a positive integer.
  */
 export function createMemoryEventBus(options: MemoryEventBusOptions = {}): MemoryEventBus {
   const retention = options.retention ?? 1000;
   if (!Number.isInteger(retention) || retention < 1) {
     throw new RangeError(`retention must be a positive integer, got ${retention}`);
+  }
+  const retentionBytes = options.retentionBytes ?? 64 * 1024 * 1024;
+  if (!Number.isInteger(retentionBytes) || retentionBytes < 1) {
+    throw new RangeError(`retentionBytes must be a positive integer, got ${retentionBytes}`);
   }
   const topics = new Map<string, TopicState>();
   let sequence = 0;
@@ -37,7 +53,7 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
   function topicOf(name: string): TopicState {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { log: [], listeners: new Set(), trimmedThrough: 0 };
+      topic = { log: [], sizes: [], bytes: 0, listeners: new Set(), trimmedThrough: 0 };
       topics.set(name, topic);
     }
     return topic;
@@ -50,9 +66,16 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
       sequence += 1;
       const message: BusMessage = { id: String(sequence), topic, payload };
       const state = topicOf(topic);
+      const size = JSON.stringify(payload)?.length ?? 0;
       state.log.push(message);
-      if (state.log.length > retention) {
+      state.sizes.push(size);
+      state.bytes += size;
+      while (
+        state.log.length > 1 &&
+        (state.log.length > retention || state.bytes > retentionBytes)
+      ) {
         const dropped = state.log.shift() as BusMessage;
+        state.bytes -= state.sizes.shift() as number;
         state.trimmedThrough = Number(dropped.id);
       }
       for (const listener of [...state.listeners]) listener(message);

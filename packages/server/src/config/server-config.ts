@@ -100,6 +100,11 @@ export const serverEnvironmentSchema = z.object({
   RELAY_NODE_NAME: z.string().trim().min(1).default("relay"),
   /** Execution events kept per bus topic for `Last-Event-ID` resumption. @default 10000 */
   RELAY_EVENT_RETENTION: integer("RELAY_EVENT_RETENTION", 10_000),
+  /**
+   * Most payload bytes the in-process bus keeps per topic (older events go first), so large
+   * `inputs` cannot grow the process without bound. @unit bytes @default 67108864
+   */
+  RELAY_EVENT_RETENTION_BYTES: integer("RELAY_EVENT_RETENTION_BYTES", 64 * 1024 * 1024),
   /** Prefix of the Redis stream keys of the bus topics. @default `<REDIS_KEY_PREFIX>events:` */
   RELAY_EVENT_STREAM_PREFIX: optionalText,
   /** Interval of heartbeat comments on event streams. @unit milliseconds @default 15000 */

@@ -14,6 +14,11 @@ export interface CreateEventBusOptions {
   /** Events kept per topic for `Last-Event-ID` resumption. @default 10000 */
   retention?: number | undefined;
   /**
+   * Most payload bytes the in-process bus keeps per topic (the Redis bus is bounded by count).
+   * @unit bytes @default 67108864
+   */
+  retentionBytes?: number | undefined;
+  /**
    * Longest a publish or a subscription's catch-up read waits for Redis before it fails.
    * @unit milliseconds @default 5000
    */
@@ -39,7 +44,10 @@ export interface OwnedEventBus {
 export function createEventBus(options: CreateEventBusOptions): OwnedEventBus {
   if (options.redis === undefined) {
     return {
-      bus: createMemoryEventBus({ retention: options.retention ?? 10_000 }),
+      bus: createMemoryEventBus({
+        retention: options.retention ?? 10_000,
+        ...(options.retentionBytes !== undefined ? { retentionBytes: options.retentionBytes } : {}),
+      }),
       kind: "memory",
       close: async () => {},
     };

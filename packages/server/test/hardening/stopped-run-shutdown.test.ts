@@ -26,7 +26,7 @@ function section(id: number, payload: number[] | Uint8Array): number[] {
  * small leaf, and `main` calls it forever. The shape of issue 12's item 18: after its timeout the
  * worker kept a core busy and SIGTERM no longer stopped the server within 8 s.
  */
-function leafCallModule(calls = 600_000, leafOperations = 400): Uint8Array {
+function leafCallModule(calls = 600_000, leafOperations = 400): Uint8Array<ArrayBuffer> {
   const leaf = [0x00, 0x20, 0x00];
   for (let index = 0; index < leafOperations; index++) leaf.push(0x41, 7, 0x6c, 0x41, 3, 0x73);
   leaf.push(0x0b);
