@@ -3,6 +3,7 @@ import type {
   ExecutionErrorCode,
   ExecutionEvent,
   Health,
+  JsonValue,
 } from "@wasm-relay/core";
 import { describe, expectTypeOf, it } from "vitest";
 import {
@@ -62,6 +63,27 @@ describe("public types", () => {
         onEvent: (event) => expectTypeOf(event).toEqualTypeOf<ExecutionEvent>(),
       },
     );
+  });
+
+  it("execute<T>() types a success's output and leaves a failure's as JsonValue", async () => {
+    const typed = await client.execute<{ sum: number }>({ cid: "glyph://a@b", inputs: [5, 3] });
+    expectTypeOf(typed).toEqualTypeOf<ExecuteResult<{ sum: number }>>();
+    expectTypeOf(typed.meta).toEqualTypeOf<ResponseMeta>();
+    if (typed.success) {
+      expectTypeOf(typed.output).toEqualTypeOf<{ sum: number }>();
+      expectTypeOf(typed.output.sum).toEqualTypeOf<number>();
+      expectTypeOf(typed.gas_used).toEqualTypeOf<number | null>();
+    } else {
+      expectTypeOf(typed.output).toEqualTypeOf<JsonValue | undefined>();
+      expectTypeOf(typed.error.code).toEqualTypeOf<ExecutionErrorCode>();
+    }
+    const untyped = await client.execute({ cid: "glyph://a@b" });
+    if (untyped.success) expectTypeOf(untyped.output).toEqualTypeOf<JsonValue>();
+    const number = await client.execute<number>({ cid: "glyph://a@b" });
+    if (number.success) {
+      // @ts-expect-error the output is a number, not a string
+      number.output.toUpperCase();
+    }
   });
 
   it("events is an async iterable of discriminated events", async () => {

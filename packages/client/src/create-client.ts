@@ -1,4 +1,4 @@
-import type { ExecuteRequestInput, Health } from "@wasm-relay/core";
+import type { ExecuteRequestInput, Health, JsonValue } from "@wasm-relay/core";
 import ky from "ky";
 import type { ClientOptions, RequestOptions } from "./client-options.js";
 import { ResponseValidationError } from "./errors/transport-errors.js";
@@ -8,7 +8,7 @@ import {
   streamEvents,
 } from "./events/event-stream.js";
 import { requestOptions } from "./resources/call-arguments.js";
-import { type ExecuteOptions, type ExecuteResult, execute } from "./resources/execute.js";
+import { type ExecuteCallOptions, type ExecuteResult, execute } from "./resources/execute.js";
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
@@ -22,8 +22,13 @@ export interface RelayClient {
    * @throws ValidationError (400), AuthenticationError (401), PermissionDeniedError (403),
    *   NotFoundError (404), IdempotencyMismatchError (422), RateLimitError (429), ServerError (5xx),
    *   ConnectionError, TimeoutError, AbortError, ResponseValidationError.
+   * @typeParam TOutput the type of a success's `output` (`execute<number>(…)`), as the caller
+   *   knows it from the module; not checked at run time. @default JsonValue
    */
-  execute(request: ExecuteRequestInput, options?: ExecuteOptions): Promise<ExecuteResult>;
+  execute<TOutput = JsonValue>(
+    request: ExecuteRequestInput,
+    options?: ExecuteCallOptions,
+  ): Promise<ExecuteResult<TOutput>>;
   /**
    * The caller's execution events (`GET /intent/execute-wasm/events`) as an async iterable that
    * reconnects with backoff and `Last-Event-ID`; `break` or the `signal` ends it.
@@ -95,8 +100,10 @@ export function createClient(options: ClientOptions): RelayClient {
     streamEvents(transport, validator, timeout, eventsOptions);
 
   return {
-    execute: (request, executeOptions) =>
-      execute({ transport, validator, events }, request, executeOptions),
+    execute: <TOutput = JsonValue>(
+      request: ExecuteRequestInput,
+      executeOptions?: ExecuteCallOptions,
+    ) => execute<TOutput>({ transport, validator, events }, request, executeOptions),
     events,
     async health(healthOptions = {}) {
       const answer = await transport.request(

@@ -11,6 +11,7 @@ export type {
   ExecutionEvent,
   ExecutionEventType,
   Health,
+  JsonValue,
   Problem,
   ProblemDetail,
 } from "@wasm-relay/core";
@@ -28,7 +29,12 @@ export type {
   ReconnectOptions,
 } from "./events/event-stream.js";
 export { generateIdempotencyKey } from "./idempotency-key.js";
-export type { ExecuteOptions, ExecuteResult, ResponseMeta } from "./resources/execute.js";
+export type {
+  ExecuteCallOptions,
+  ExecuteResult,
+  ResponseMeta,
+  TypedExecuteResponse,
+} from "./resources/execute.js";
 export type {
   GlyphListing,
   GlyphPublication,

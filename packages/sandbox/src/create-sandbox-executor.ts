@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import {
-  type ExecuteOptions,
   type ExecutionResult,
   type ExecutionTask,
   type Executor,
   type ExecutorEvent,
+  type ExecutorRunOptions,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
 import { TABLE_ELEMENT_BYTES } from "./metering/limit-memory.js";
@@ -160,7 +160,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
 
   async function execute(
     task: ExecutionTask,
-    executeOptions: ExecuteOptions = {},
+    executeOptions: ExecutorRunOptions = {},
   ): Promise<ExecutionResult> {
     const { signal } = executeOptions;
     const listener = executeOptions.onEvent;

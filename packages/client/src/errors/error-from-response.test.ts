@@ -30,6 +30,7 @@ describe("errorFromResponse", () => {
     [500, ServerError, "internal"],
     [502, ServerError, "bad-gateway"],
     [503, ServerError, "executor-unavailable"],
+    [503, ServerError, "module-source-unavailable"],
     [504, ServerError, "gateway-timeout"],
   ] as const)("maps %i (%s) from a %s problem", (status, type, slug) => {
     const body = problem(status, slug, "Some title", { detail: "what happened" });

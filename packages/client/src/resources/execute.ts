@@ -1,4 +1,9 @@
-import type { ExecuteRequestInput, ExecuteResponse, ExecutionEvent } from "@wasm-relay/core";
+import type {
+  ExecuteRequestInput,
+  ExecuteResponse,
+  ExecutionEvent,
+  JsonValue,
+} from "@wasm-relay/core";
 import type { RequestOptions } from "../client-options.js";
 import { ResponseValidationError } from "../errors/transport-errors.js";
 import type { EventsOptions, ExecutionEventStream } from "../events/event-stream.js";
@@ -8,7 +13,7 @@ import type { HttpTransport, TransportResponse } from "../transport/http-transpo
 import type { ResponseValidator } from "../validation/response-validator.js";
 
 /** Options of `client.execute(...)`. */
-export interface ExecuteOptions extends RequestOptions {
+export interface ExecuteCallOptions extends RequestOptions {
   /**
    * Idempotency key of this logical call, sent as `Idempotency-Key` on every attempt.
    * @default the request's `idempotency_key`, else a random UUID made once per call
@@ -37,10 +42,24 @@ export interface ResponseMeta {
 }
 
 /**
+ * The answer of an execution with the success's `output` typed as `TOutput`: a failure keeps
+ * its optional `JsonValue` output.
+ */
+export type TypedExecuteResponse<TOutput = JsonValue> = ExecuteResponse extends infer Response
+  ? Response extends { success: true }
+    ? Omit<Response, "output"> & { output: TOutput }
+    : Response
+  : never;
+
+/**
  * The answer of an execution: `success: true` with `output`, or `success: false` with a typed
  * `error.code`. `meta` (not enumerable, so not serialised) says how it was obtained.
+ * `TOutput` is what the caller states the module returns (`client.execute<number>(…)`); it is
+ * not checked at run time unless a `validate` option checks it.
  */
-export type ExecuteResult = ExecuteResponse & { readonly meta: ResponseMeta };
+export type ExecuteResult<TOutput = JsonValue> = TypedExecuteResponse<TOutput> & {
+  readonly meta: ResponseMeta;
+};
 
 /** What `execute` needs from the client. */
 export interface ExecuteContext {
@@ -58,11 +77,11 @@ const TERMINAL_EVENT_WAIT = 1000;
  * `POST /intent/execute-wasm` with one idempotency key for every attempt.
  * @throws RelayError subclasses for refusals and failures; never for `success: false`.
  */
-export async function execute(
+export async function execute<TOutput = JsonValue>(
   context: ExecuteContext,
   request: ExecuteRequestInput,
-  options: ExecuteOptions = {},
-): Promise<ExecuteResult> {
+  options: ExecuteCallOptions = {},
+): Promise<ExecuteResult<TOutput>> {
   if (typeof request !== "object" || request === null) {
     throw new TypeError("execute: the request must be an object such as { cid, inputs }");
   }
@@ -94,7 +113,7 @@ export async function execute(
       idempotencyKey,
     } satisfies ResponseMeta,
     enumerable: false,
-  }) as ExecuteResult;
+  }) as ExecuteResult<TOutput>;
 }
 
 async function sendWithEvents(

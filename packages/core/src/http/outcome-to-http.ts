@@ -119,5 +119,15 @@ export function outcomeToHttp(outcome: RelayOutcome, windowMs: number): HttpAnsw
         { "Retry-After": String(seconds) },
       );
     }
+    case "module_source_unavailable": {
+      const seconds = retryAfterSeconds(outcome.retryAfterMs);
+      return problem(
+        problemDocument(503, "module-source-unavailable", "Module source unavailable", {
+          detail: outcome.message,
+          retry_after: seconds,
+        }),
+        { "Retry-After": String(seconds) },
+      );
+    }
   }
 }

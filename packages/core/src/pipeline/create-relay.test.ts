@@ -233,7 +233,12 @@ describe("createRelay", () => {
     const answer = outcomeToHttp(await relay.execute(request, alice), 60_000);
     expect(answer.status).toBe(503);
     expect(answer.headers["Retry-After"]).toBe("3");
-    expect(answer.body).toMatchObject({ detail: "registry unreachable" });
+    expect(answer.body).toMatchObject({
+      detail: "registry unreachable",
+      type: expect.stringMatching(/\/module-source-unavailable$/),
+      title: "Module source unavailable",
+      retry_after: 3,
+    });
     expect(tasks).toHaveLength(0);
   });
 

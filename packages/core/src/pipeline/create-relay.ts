@@ -214,7 +214,11 @@ export function createRelay(dependencies: RelayDependencies): Relay {
       }
       if (error instanceof ModuleSourceUnavailableError) {
         metrics.increment(METRIC_NAMES.error, { code: "module_source_unavailable" });
-        return { kind: "unavailable", message: error.message, retryAfterMs: error.retryAfterMs };
+        return {
+          kind: "module_source_unavailable",
+          message: error.message,
+          retryAfterMs: error.retryAfterMs,
+        };
       }
       if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
         resolution = { failure: error };

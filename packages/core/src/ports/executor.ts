@@ -44,8 +44,8 @@ export type ExecutionResult =
       stderr?: string;
     };
 
-/** Options of one execution. */
-export interface ExecuteOptions {
+/** Options of one run of an {@link Executor} (not the client SDK's per-call options). */
+export interface ExecutorRunOptions {
   /** Aborts the execution (the executor stops the module). */
   signal?: AbortSignal | undefined;
   /** Receives queue position, start and progress. */
@@ -72,5 +72,5 @@ export interface Executor {
    * Runs one task.
    * @throws ExecutorUnavailableError (exported beside this port) when it cannot take the work.
    */
-  execute(task: ExecutionTask, options?: ExecuteOptions): Promise<ExecutionResult>;
+  execute(task: ExecutionTask, options?: ExecutorRunOptions): Promise<ExecutionResult>;
 }

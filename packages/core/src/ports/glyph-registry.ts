@@ -8,8 +8,11 @@ export interface GlyphRecord {
   tags: Record<string, string>;
 }
 
-/** A request to point `glyph://name@tag` at a module. */
-export interface GlyphPublication {
+/**
+ * What the registry port is asked to record: point `glyph://name@tag` at a module on behalf of
+ * `userId`. (The HTTP body of `PUT /glyphs/{name}/{tag}` is the OpenAPI `GlyphPublication`.)
+ */
+export interface GlyphRegistryPublication {
   name: string;
   tag: string;
   /** CIDv1 (raw) of the module (verified by the caller). */
@@ -38,5 +41,5 @@ export interface GlyphRegistry {
    * Points a tag at a CID: claims the name when nobody owns it, moves the tag when the
    * publisher owns it, and refuses otherwise.
    */
-  publish(publication: GlyphPublication): Promise<GlyphPublishResult>;
+  publish(publication: GlyphRegistryPublication): Promise<GlyphPublishResult>;
 }

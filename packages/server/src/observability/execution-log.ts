@@ -12,7 +12,8 @@ export interface ExecutionLogFields {
   /**
    * What happened: `success`, `failure` (ran and failed), `replayed`, `rate_limited`, `invalid`,
    * `forbidden`, `module_not_found`, `module_unverified`, `idempotency_in_progress`,
-   * `idempotency_mismatch`, `unavailable` or `exception` (a store failed).
+   * `idempotency_mismatch`, `unavailable` (the executor), `module_source_unavailable` or
+   * `exception` (a store failed).
    */
   outcome: string;
   /** Error code of a failed execution (`trap`, `timeout`…). */
@@ -41,6 +42,7 @@ export function describeOutcome(
     }
     case "rate_limited":
     case "invalid":
+    case "module_source_unavailable":
       return { request_id: null, outcome: outcome.kind };
     default:
       return { request_id: outcome.requestId ?? null, outcome: outcome.kind };
