@@ -4,13 +4,30 @@ import { runKeysCommand } from "./identity/keys-command.js";
 import { runModulesCommand } from "./modules/modules-command.js";
 import { createRelayServer } from "./relay-server.js";
 
+const USAGE = `usage:
+  relay-server                 start the server (configured by RELAY_* environment variables,
+                               see docs/configuration.md; Ctrl-C or SIGTERM stops it)
+  relay-server keys …          manage the API keys of RELAY_AUTH=api-key (relay-server keys --help)
+  relay-server modules …       store and name WebAssembly modules (relay-server modules --help)
+  relay-server help | --help | -h   show this text`;
+
 async function main(): Promise<void> {
-  if (process.argv[2] === "keys") {
+  const [command] = process.argv.slice(2);
+  if (command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === "keys") {
     process.exitCode = await runKeysCommand(process.argv.slice(3), process.env);
     return;
   }
-  if (process.argv[2] === "modules") {
+  if (command === "modules") {
     process.exitCode = await runModulesCommand(process.argv.slice(3), process.env);
+    return;
+  }
+  if (command !== undefined) {
+    process.stderr.write(`relay-server: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+    process.exitCode = 64;
     return;
   }
   let config: ReturnType<typeof loadServerConfig>;

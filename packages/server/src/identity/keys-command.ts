@@ -11,6 +11,7 @@ const USAGE = `usage:
   relay-server keys create --user ID [--roles a,b] [--label TEXT] [--file PATH]
   relay-server keys list [--file PATH]
   relay-server keys revoke KEY_ID [--file PATH]
+  relay-server keys --help
 PATH defaults to RELAY_API_KEYS_FILE.`;
 
 /**
@@ -31,9 +32,13 @@ export async function runKeysCommand(
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   const file = values.file ?? environment.RELAY_API_KEYS_FILE?.trim();
-  if (values.help || command === undefined) {
+  if (values.help || command === "help") {
+    output.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (command === undefined) {
     output.stderr(`${USAGE}\n`);
-    return values.help ? 0 : 64;
+    return 64;
   }
   if (!file) {
     output.stderr(`relay-server keys: set RELAY_API_KEYS_FILE or pass --file PATH\n${USAGE}\n`);

@@ -22,6 +22,7 @@ import { createRedisGlyphRegistry } from "./redis-glyph-registry.js";
 
 const USAGE = `usage:
   relay-server modules add FILE [--name NAME@TAG] [--owner USER]
+  relay-server modules --help
 Stores FILE in RELAY_MODULE_STORE_DIR (when set) and prints its CID (CIDv1, raw).
 --name publishes glyph://NAME@TAG in RELAY_GLYPH_REGISTRY_FILE, or in Redis when REDIS_URL is set,
 owned by USER (default ${OPERATOR_USER_ID}).`;
@@ -42,11 +43,11 @@ export async function runModulesCommand(
   const parsed = parseCommandArguments(parse, args, "modules", USAGE, output);
   if (parsed === undefined) return 64;
   const { values, positionals } = parsed;
-  if (values.help) {
-    output.stderr(`${USAGE}\n`);
+  const [command, file, ...rest] = positionals;
+  if (values.help || command === "help") {
+    output.stdout(`${USAGE}\n`);
     return 0;
   }
-  const [command, file, ...rest] = positionals;
   if (command !== "add" || !file || rest.length > 0) {
     output.stderr(`${USAGE}\n`);
     return 64;
