@@ -28,8 +28,8 @@ export function createMemoryRateLimitStore(
     const allowed = log.length < rule.limit;
     if (allowed) log.push(now);
     logs.set(key, log);
-    const oldest = log[0] ?? now;
-    const resetMs = log.length < rule.limit ? 0 : Math.max(0, oldest + rule.windowMs - now);
+    // Until the oldest counted request leaves the window (0 only when none is counted).
+    const resetMs = log.length === 0 ? 0 : Math.max(0, log[0]! + rule.windowMs - now);
     return { allowed, limit: rule.limit, remaining: Math.max(0, rule.limit - log.length), resetMs };
   }
 
@@ -55,7 +55,8 @@ export function createMemoryRateLimitStore(
     const allowed = tokens >= 1;
     const left = allowed ? tokens - 1 : tokens;
     buckets.set(key, { tokens: left, at: now });
-    const resetMs = left >= 1 ? 0 : Math.ceil((1 - left) / perMs);
+    // Until the next whole token is back (0 only when the bucket is full).
+    const resetMs = left >= rule.limit ? 0 : Math.ceil((Math.floor(left) + 1 - left) / perMs);
     return { allowed, limit: rule.limit, remaining: Math.floor(left), resetMs };
   }
 

@@ -38,6 +38,24 @@ export function rateLimitStoreConformance(factory: StoreFactory<RateLimitStore>)
       expect(refused.resetMs).toBeLessThanOrEqual(rule.windowMs);
     });
 
+    it("an admitted request still says when the window frees a slot (never 0 while one is counted)", async () => {
+      const store = await factory.create();
+      const key = uniqueKey("admitted-reset");
+      const first = await store.consume(key, rule, 30_000);
+      const second = await store.consume(key, rule, 30_400);
+      expect(first).toMatchObject({ allowed: true, remaining: 2, resetMs: 1000 });
+      // The oldest counted request (at 30 000) leaves the window at 31 000.
+      expect(second).toMatchObject({ allowed: true, remaining: 1, resetMs: 600 });
+      const bucket = { limit: 4, windowMs: 1024, algorithm: "token-bucket" as const };
+      const bucketKey = uniqueKey("admitted-bucket");
+      // A full bucket less one token: the next token is back in 1024 / 4 = 256 ms.
+      expect(await store.consume(bucketKey, bucket, 40_000)).toMatchObject({
+        allowed: true,
+        remaining: 3,
+        resetMs: 256,
+      });
+    });
+
     it("keeps keys apart", async () => {
       const store = await factory.create();
       const first = uniqueKey("a");

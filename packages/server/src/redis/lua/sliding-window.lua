@@ -6,7 +6,8 @@
 -- ARGV[3]  now (ms), or "" to use the Redis server clock (instances with skewed clocks agree)
 -- ARGV[4]  member for this request (unique per call)
 -- ARGV[5]  extra time to keep the key beyond the window (ms)
--- Returns { allowed (1|0), remaining, reset (ms until a slot frees; 0 when one is free) }.
+-- Returns { allowed (1|0), remaining, reset (ms until the oldest counted request leaves the window
+-- and frees its slot) }.
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -36,9 +37,5 @@ end
 count = count - redis.call("ZREMRANGEBYSCORE", key, "-inf", since) + 1
 redis.call("ZADD", key, now, ARGV[4])
 redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
-local reset = 0
-if count >= limit then
-  local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
-  reset = math.ceil(tonumber(oldest[2]) - since)
-end
-return { 1, limit - count, reset }
+local oldest = redis.call("ZRANGE", key, 0, 0, "WITHSCORES")
+return { 1, limit - count, math.ceil(tonumber(oldest[2]) - since) }

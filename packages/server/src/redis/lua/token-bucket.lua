@@ -6,7 +6,8 @@
 -- ARGV[3]  now (ms), or "" to use the Redis server clock
 -- ARGV[4]  unused (keeps the argument list of every rate-limit script alike)
 -- ARGV[5]  extra time to keep the key beyond a full refill (ms)
--- Returns { allowed (1|0), remaining (whole tokens left), reset (ms until a token is there) }.
+-- Returns { allowed (1|0), remaining (whole tokens left), reset (ms until the next whole token is
+-- back; 0 when the bucket is full) }.
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -38,7 +39,7 @@ redis.call("HSET", key, "tokens", left, "at", now)
 redis.call("PEXPIRE", key, math.ceil(window + tonumber(ARGV[5])))
 
 local reset = 0
-if left < 1 then
-  reset = math.ceil((1 - left) / per_ms)
+if left < limit then
+  reset = math.ceil((math.floor(left) + 1 - left) / per_ms)
 end
 return { allowed, math.floor(left), reset }
