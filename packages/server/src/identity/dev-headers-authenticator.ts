@@ -45,7 +45,10 @@ export function createDevHeadersAuthenticator(): Authenticator {
           401,
           "unauthenticated",
           "Authentication required",
-          { detail: "send a user_id header (dev-headers identity)" },
+          {
+            detail:
+              'this server identifies callers by headers (RELAY_AUTH=dev-headers, for development): send a user_id header, e.g. curl -H "user_id: alice"; the event stream shows the executions of that same user_id',
+          },
           { "WWW-Authenticate": 'Header realm="wasm-relay", header="user_id"' },
         );
       }
