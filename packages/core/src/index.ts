@@ -1,3 +1,4 @@
+export * from "./events/index.js";
 export * from "./hashing/canonical-json.js";
 export * from "./hashing/raw-cid.js";
 export * from "./hashing/request-hash.js";

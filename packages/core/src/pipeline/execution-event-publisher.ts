@@ -8,6 +8,11 @@ import type { JsonValue } from "../schemas/json-value.js";
 export interface ExecutionEventEnvelope {
   /** Owner of the execution; only they (and admins) may see the event. */
   user_id: string;
+  /**
+   * The idempotency key the caller sent with the request, when it sent one: on every event of
+   * the execution, so that a stream filtered by key (`?idempotency_key=`) matches each exactly.
+   */
+  idempotency_key?: string;
   /** The event as streamed to clients. */
   event: ExecutionEvent;
 }
@@ -93,7 +98,11 @@ export class ExecutionEventPublisher {
       request_id: this.requestId,
       timestamp: new Date(this.now()).toISOString(),
     } as ExecutionEvent;
-    const envelope: ExecutionEventEnvelope = { user_id: this.userId, event: full };
+    const envelope: ExecutionEventEnvelope = {
+      user_id: this.userId,
+      ...(this.idempotencyKey !== undefined ? { idempotency_key: this.idempotencyKey } : {}),
+      event: full,
+    };
     const publish = () =>
       this.bus.publish(BUS_TOPICS.executionEvents, envelope as unknown as JsonValue);
     if (this.bus.ordersConcurrentPublishes) {

@@ -57,6 +57,7 @@ export function describeOutcome(
 export function withExecutionLog(relay: Relay, logger: RelayLogger): Relay {
   return {
     config: relay.config,
+    events: (identity, options) => relay.events(identity, options),
     async execute(body, identity, options) {
       const started = performance.now();
       const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;

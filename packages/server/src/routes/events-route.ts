@@ -1,13 +1,12 @@
 import type { ServerResponse } from "node:http";
 import type {
   Authorizer,
-  BusMessage,
   EventBus,
-  EventsLostNotice,
   ExecutionEvent,
-  Subscription,
+  RelayEventItem,
+  RelayEventStream,
 } from "@wasm-relay/core";
-import { BUS_TOPICS, InvalidEventIdError } from "@wasm-relay/core";
+import { authorizeEventRead, InvalidEventIdError, openRelayEvents } from "@wasm-relay/core";
 import {
   encodeSseComment,
   encodeSseMessage,
@@ -15,11 +14,6 @@ import {
   SSE_CONTENT_TYPE,
   SSE_EVENTS_LOST_EVENT,
 } from "@wasm-relay/core/sse";
-import {
-  eventInScope,
-  latestExecution,
-  TERMINAL_EXECUTION_EVENTS,
-} from "../events/execution-event-scope.js";
 import { httpProblem } from "../http/http-problem.js";
 import type { RouteHandler } from "../http/route-table.js";
 import type { Authenticator } from "../identity/authenticator.js";
@@ -62,16 +56,10 @@ const eventStreamHeaders = {
   "X-Accel-Buffering": "no",
 };
 
-interface Scoped {
-  id: string;
-  event: ExecutionEvent;
-  /** The bus message it came from: its wire form is encoded once for every subscriber. */
-  message: BusMessage;
-}
-
 /**
  * `GET /intent/execute-wasm/events`: Server-Sent Events of the caller's own executions (an
- * `admin` sees all), each with an `id:`.
+ * `admin` sees all), each with an `id:`. The semantics are core's event feed
+ * (`openRelayEvents`); this handler writes it in the SSE wire format.
  *
  * - `Last-Event-ID` (header, or `last_event_id` query) resumes after that event with no loss and
  *   no duplicates while the bus retains it; when events after it were lost, an `events_lost`
@@ -80,12 +68,14 @@ interface Scoped {
  *   the retained events of that request's latest run (after `Last-Event-ID` when that is one of
  *   them), so a subscriber that comes late still sees it through to the end; a client that
  *   already saw the terminal event gets `204 No Content` (an EventSource then stops).
+ * - `?idempotency_key=` does the same for the caller's own execution sent with that idempotency
+ *   key, so a client can subscribe before it sends the request and follow exactly that one.
  * - `retry:` hint, `: heartbeat` comments, `Cache-Control: no-cache`, `X-Accel-Buffering: no`.
  * - A client that does not read is dropped once `maxBufferedBytes` are waiting for it.
  * - `HEAD` answers the stream's headers (after authentication and authorization) and ends:
  *   it subscribes to nothing.
- * @throws HttpProblem 400 for a malformed `Last-Event-ID` or `request_id`, 503 when the bus
- *   cannot be read; the authenticator's problems (401) as they come.
+ * @throws HttpProblem 400 for a malformed `Last-Event-ID`, `request_id` or `idempotency_key`,
+ *   503 when the bus cannot be read; the authenticator's problems (401) as they come.
  */
 export function eventsRoute(options: EventStreamOptions): RouteHandler {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
@@ -103,16 +93,6 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       heartbeatTimer.unref();
     }
   };
-  // The bus hands the same message object to every subscriber: encode it once, not per client.
-  const encoded = new WeakMap<BusMessage, string>();
-  const wireForm = ({ id, event, message }: Scoped) => {
-    let chunk = encoded.get(message);
-    if (chunk === undefined) {
-      chunk = encodeSseMessage({ id, data: JSON.stringify(event) });
-      encoded.set(message, chunk);
-    }
-    return chunk;
-  };
   const stopHeartbeat = (beat: () => void) => {
     heartbeats.delete(beat);
     if (heartbeats.size === 0 && heartbeatTimer) {
@@ -120,18 +100,30 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       heartbeatTimer = undefined;
     }
   };
+  // The bus hands the same event object to every feed: encode it once, not per client.
+  const encoded = new WeakMap<ExecutionEvent, string>();
+  const wireForm = (item: RelayEventItem): string => {
+    if (item.kind === "events_lost") {
+      return encodeSseMessage({ event: SSE_EVENTS_LOST_EVENT, data: JSON.stringify(item.notice) });
+    }
+    if (item.kind === "end") return "";
+    let chunk = encoded.get(item.event);
+    if (chunk === undefined) {
+      chunk = encodeSseMessage({ id: item.id, data: JSON.stringify(item.event) });
+      encoded.set(item.event, chunk);
+    }
+    return chunk;
+  };
 
   return async ({ request, response, url }) => {
     const identity = await options.authenticator.authenticate(request.headers);
     const requestId = textParameter(url.searchParams.get("request_id"), "request_id");
+    const idempotencyKey = textParameter(
+      url.searchParams.get("idempotency_key"),
+      "idempotency_key",
+    );
     if (options.authorizer) {
-      const decision = await options.authorizer.authorize({
-        user_id: identity.userId,
-        roles: identity.roles,
-        action: "read_events",
-        resource: requestId ?? "*",
-        context: { session_id: identity.sessionId },
-      });
+      const decision = await authorizeEventRead(options.authorizer, identity, { requestId });
       if (!decision.allowed) {
         const reason = decision.reason ?? "not permitted";
         throw httpProblem(403, "permission-denied", "Permission denied", {
@@ -146,19 +138,14 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
       return;
     }
     const lastHeader = request.headers["last-event-id"];
-    const afterId =
+    const lastEventId =
       textParameter(Array.isArray(lastHeader) ? lastHeader[0] : lastHeader, "Last-Event-ID") ??
       textParameter(url.searchParams.get("last_event_id"), "last_event_id");
-    const scope = { identity, requestId };
-    // One execution's stream always reads what is retained of it, so that it can start with the
-    // latest run, resume inside it by id, and tell a client that saw its end that it is over.
-    const forOneRequest = requestId !== undefined;
 
     let finished = false;
     let live = false;
     let allowance = 0;
-    const early: Scoped[] = [];
-    let subscription: Subscription | undefined;
+    let feed: RelayEventStream | undefined;
 
     const beat = () => {
       if (live) send(encodeSseComment("heartbeat"));
@@ -166,7 +153,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     const finish = () => {
       if (finished) return;
       finished = true;
-      subscription?.unsubscribe();
+      feed?.close();
       stopHeartbeat(beat);
       options.openStreams.delete(finish);
       response.off("close", finish);
@@ -181,24 +168,28 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
         finish();
       }
     };
-    const sendEvent = (item: Scoped) => {
+    /** Writes one item of the feed; `false` once the stream is over. */
+    const write = (item: RelayEventItem): boolean => {
+      if (item.kind === "end") {
+        // "overflow" cannot happen (this handler reads the feed as it comes and bounds the
+        // socket's unsent bytes itself); were it to, the client reconnects with its last id.
+        if (item.reason === "overflow") response.destroy();
+        finish();
+        return false;
+      }
       send(wireForm(item));
-      if (requestId !== undefined && TERMINAL_EXECUTION_EVENTS.has(item.event.type)) finish();
+      return !finished;
     };
     response.on("close", finish);
 
     try {
-      subscription = await options.bus.subscribe(
-        BUS_TOPICS.executionEvents,
-        (message: BusMessage) => {
-          if (finished) return;
-          const event = eventInScope(message, scope);
-          if (!event) return;
-          if (live) sendEvent({ id: message.id, event, message });
-          else early.push({ id: message.id, event, message });
-        },
-        forOneRequest ? { fromStart: true } : { afterId },
-      );
+      feed = await openRelayEvents(options.bus, identity, {
+        lastEventId,
+        requestId,
+        idempotencyKey,
+        // This handler bounds the bytes waiting on the socket instead (RELAY_EVENT_BUFFER).
+        maxBuffered: Number.POSITIVE_INFINITY,
+      });
     } catch (error) {
       finish();
       if (error instanceof InvalidEventIdError) {
@@ -210,10 +201,9 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
         detail: error instanceof Error ? error.message : String(error),
       });
     }
-    const gap = !forOneRequest && subscription.gap === true;
     if (finished) {
       // The client went away while the subscription was being set up.
-      subscription.unsubscribe();
+      feed.close();
       return;
     }
     if (options.isClosing?.()) {
@@ -222,45 +212,23 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
         detail: "reconnect (with Last-Event-ID) to another instance or after the restart",
       });
     }
-    let replay = early.slice();
-    early.length = 0;
-    if (forOneRequest) {
-      const run = latestExecution(replay);
-      const seen = afterId === undefined ? -1 : run.findIndex((item) => item.id === afterId);
-      const ended = run
-        .slice(0, seen + 1)
-        .some((item) => TERMINAL_EXECUTION_EVENTS.has(item.event.type));
-      if (ended) {
-        // The client saw this execution end: 204 tells an EventSource not to reconnect.
-        finish();
-        response.writeHead(204, { "Cache-Control": "no-cache" }).end();
-        return;
-      }
-      replay = run.slice(seen + 1);
+    if (feed.alreadyFinished) {
+      // The client saw this execution end: 204 tells an EventSource not to reconnect.
+      finish();
+      response.writeHead(204, { "Cache-Control": "no-cache" }).end();
+      return;
     }
 
     response.writeHead(200, eventStreamHeaders);
     response.write(encodeSseComment("wasm-relay execution events"));
     response.write(encodeSseRetry(retryMs));
-    if (gap && afterId !== undefined) {
-      const notice: EventsLostNotice = {
-        type: "events_lost",
-        last_event_id: afterId,
-        message:
-          "events after this id are older than the relay retains (RELAY_EVENT_RETENTION); the stream continues with the oldest retained event",
-      };
-      response.write(
-        encodeSseMessage({ event: SSE_EVENTS_LOST_EVENT, data: JSON.stringify(notice) }),
-      );
-    }
-
+    const items = feed[Symbol.asyncIterator]();
     // The replay the client asked for may exceed the live buffer bound until it drained once.
-    for (const item of replay) {
-      allowance += Buffer.byteLength(wireForm(item));
-    }
-    for (const item of replay) {
-      if (finished) break;
-      sendEvent(item);
+    for (let replayed = feed.buffered; replayed > 0 && !finished; replayed -= 1) {
+      const next = await items.next();
+      if (next.done) break;
+      allowance += Buffer.byteLength(wireForm(next.value));
+      if (!write(next.value)) break;
     }
     if (finished) return;
     if (response.writableNeedDrain) {
@@ -274,6 +242,17 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     options.openStreams.add(finish);
     startHeartbeat(beat);
     keepOpen(response);
+    // Live events, as they come, until the feed ends or the client goes away.
+    void (async () => {
+      try {
+        for (;;) {
+          const next = await items.next();
+          if (next.done || !write(next.value)) break;
+        }
+      } finally {
+        finish();
+      }
+    })();
   };
 }
 

@@ -1,5 +1,6 @@
-import type { BusMessage, ExecutionEvent } from "@wasm-relay/core";
 import { describe, expect, it } from "vitest";
+import type { BusMessage } from "../ports/event-bus.js";
+import type { ExecutionEvent } from "../schemas/execution-event.js";
 import { eventInScope, latestExecution } from "./execution-event-scope.js";
 
 const at = "2026-01-01T00:00:00.000Z";
@@ -10,10 +11,10 @@ const queued = (requestId: string): ExecutionEvent => ({
   cid: "glyph://calculator@quantum",
   position: 0,
 });
-const message = (userId: string, event: unknown): BusMessage => ({
+const message = (userId: string, event: unknown, idempotencyKey?: string): BusMessage => ({
   id: "1-0",
   topic: "wasm_exec_events",
-  payload: { user_id: userId, event } as never,
+  payload: { user_id: userId, idempotency_key: idempotencyKey, event } as never,
 });
 const alice = { identity: { userId: "alice", roles: [] } };
 
@@ -36,6 +37,16 @@ describe("eventInScope", () => {
       ).toBeUndefined();
     }
   });
+
+  it("narrows to the caller's own executions sent with an idempotency key, even for an admin", () => {
+    const keyed = { ...alice, idempotencyKey: "k" };
+    expect(eventInScope(message("alice", queued("r"), "k"), keyed)).toEqual(queued("r"));
+    expect(eventInScope(message("alice", queued("r"), "other"), keyed)).toBeUndefined();
+    expect(eventInScope(message("alice", queued("r")), keyed)).toBeUndefined();
+    const admin = { identity: { userId: "root", roles: ["admin"] }, idempotencyKey: "k" };
+    expect(eventInScope(message("bob", queued("r"), "k"), admin)).toBeUndefined();
+    expect(eventInScope(message("root", queued("r"), "k"), admin)).toBeDefined();
+  });
 });
 
 describe("latestExecution", () => {
@@ -50,5 +61,9 @@ describe("latestExecution", () => {
     expect(latestExecution(items).map((item) => item.n)).toEqual([2, 3]);
     expect(latestExecution(items.slice(1, 2)).map((item) => item.n)).toEqual([1]);
     expect(latestExecution([])).toEqual([]);
+    // An idempotency key's replay may hold an older request: only the latest run's request id.
+    const other = { ...progress, request_id: "older" };
+    const mixed = [queued("r"), other, progress].map((event, n) => ({ event, n }));
+    expect(latestExecution(mixed).map((item) => item.n)).toEqual([0, 2]);
   });
 });
