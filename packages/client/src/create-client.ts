@@ -1,5 +1,4 @@
 import type { ExecuteRequestInput, Health, JsonValue } from "@wasm-relay/core";
-import ky from "ky";
 import type { ClientOptions, RequestOptions } from "./client-options.js";
 import { ResponseValidationError } from "./errors/transport-errors.js";
 import {
@@ -78,19 +77,10 @@ export function createClient(options: ClientOptions): RelayClient {
       throw new TypeError(`createClient: \`${name}\` must be a number ≥ 0`);
     }
   }
-  const customFetch = options.fetch;
-  const http = ky.create({
+  const transport = createHttpTransport({
     prefixUrl,
     headers,
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    // Called as a plain function: a native `fetch` called as a method of another object throws
-    // "Illegal invocation" in browsers.
-    ...(customFetch ? { fetch: (input, init) => customFetch(input, init) } : {}),
-  });
-  const transport = createHttpTransport({
-    http,
+    fetch: options.fetch,
     timeout,
     maxRetries,
     retry: options.retry ?? {},

@@ -42,8 +42,10 @@ export type {
   PublishedGlyph,
 } from "./resources/glyphs.js";
 export type { ModulesResource, UploadedModule } from "./resources/modules.js";
+export { type BackoffOptions, backoffDelay } from "./retry/backoff.js";
 export { parseRetryAfter } from "./retry/retry-after.js";
 export {
+  DEFAULT_MAX_RETRY_AFTER,
   isRetryable,
   RETRYABLE_STATUSES,
   type RetryNotice,

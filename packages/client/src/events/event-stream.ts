@@ -6,6 +6,7 @@ import {
   ResponseValidationError,
   TimeoutError,
 } from "../errors/transport-errors.js";
+import { backoffDelay } from "../retry/backoff.js";
 import { isRetryable } from "../retry/retry-policy.js";
 import { abortableSleep } from "../transport/abortable-sleep.js";
 import type { HttpTransport } from "../transport/http-transport.js";
@@ -85,12 +86,10 @@ export function streamEvents(
     let failures = 0;
     const delayFor = (error: unknown) => {
       if (RelayError.isInstance(error) && error.retryAfter !== undefined) return error.retryAfter;
-      const base = options.reconnect?.initialDelay ?? retryHint;
-      const exponential = Math.min(
-        options.reconnect?.maxDelay ?? 30_000,
-        base * 2 ** Math.max(0, failures - 1),
-      );
-      return Math.round(exponential * (1 - 0.25 * Math.random()));
+      return backoffDelay(failures, {
+        initialDelay: options.reconnect?.initialDelay ?? retryHint,
+        maxDelay: options.reconnect?.maxDelay ?? 30_000,
+      });
     };
     try {
       for (;;) {

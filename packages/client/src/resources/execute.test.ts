@@ -300,6 +300,36 @@ describe("execute: retries", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("by default waits out at most 10 s: a 429 with Retry-After: 60 surfaces the RateLimitError at once", async () => {
+    const seen = sequence([
+      () => problemResponse(429, "rate-limited", { retry_after: 60 }, { "Retry-After": "60" }),
+      () => HttpResponse.json(executed(8)),
+    ]);
+    const started = Date.now();
+    const error = await createClient({ baseUrl: BASE_URL, headers: { user_id: "ada" } })
+      .execute(REQUEST)
+      .catch((caught) => caught);
+    expect(RateLimitError.isInstance(error)).toBe(true);
+    expect((error as RateLimitError).retryAfter).toBe(60_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(seen).toHaveLength(1);
+  });
+
+  it("waits out a Retry-After of up to maxRetryAfter, then retries", async () => {
+    const seen = sequence([
+      () => problemResponse(503, "executor-unavailable", {}, { "Retry-After": "1" }),
+      () => HttpResponse.json(executed(8)),
+    ]);
+    const retries: RetryNotice[] = [];
+    const { client } = testClient({
+      retry: { maxRetryAfter: 1000, onRetry: (retry) => retries.push(retry) },
+    });
+    const result = await client.execute(REQUEST);
+    expect(result.meta.attempts).toBe(2);
+    expect(retries.map((retry) => retry.delay)).toEqual([1000]);
+    expect(seen).toHaveLength(2);
+  });
+
   it("respects maxRetries: 0 per call", async () => {
     const seen = sequence([() => problemResponse(503, "any")]);
     await expect(testClient().client.execute(REQUEST, { maxRetries: 0 })).rejects.toThrow(/503/);
@@ -368,7 +398,8 @@ describe("execute: timeout and abort", () => {
   });
 
   it("rejects with AbortError when the signal aborts while waiting to retry", async () => {
-    const seen = sequence([() => problemResponse(503, "any", {}, { "Retry-After": "30" })]);
+    // 5 s: within the default maxRetryAfter (10 s), so the client waits it out.
+    const seen = sequence([() => problemResponse(503, "any", {}, { "Retry-After": "5" })]);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();

@@ -1,6 +1,9 @@
 import { RelayError } from "../errors/relay-error.js";
 import { ConnectionError } from "../errors/transport-errors.js";
 
+/** Default of {@link RetryOptions.maxRetryAfter}. @unit milliseconds */
+export const DEFAULT_MAX_RETRY_AFTER = 10_000;
+
 /** Statuses worth another attempt: the request may pass later without change. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 409, 429, 502, 503, 504]);
 
@@ -11,11 +14,12 @@ export interface RetryOptions {
   /** Upper bound of the exponential backoff. @unit milliseconds @default 8000 */
   maxDelay?: number;
   /**
-   * Longest `Retry-After` the client waits for. A longer one is not waited out: the error is
-   * thrown at once (with its `retryAfter`). @unit milliseconds @default 60000
+   * Longest `Retry-After` the client waits out before retrying. A longer one is not waited out:
+   * the error (`RateLimitError` for a 429) is thrown at once, with its `retryAfter`, so a caller
+   * never sits silently through a long wait. @unit milliseconds @default 10000
    */
   maxRetryAfter?: number;
-  /** Called before each retry, after the delay is chosen (logging, metrics). */
+  /** Called before each retry, once its delay has passed (logging, metrics). */
   onRetry?: (retry: RetryNotice) => void;
   /** Source of randomness for the jitter, in [0, 1). @default Math.random */
   random?: () => number;
@@ -25,7 +29,7 @@ export interface RetryOptions {
 export interface RetryNotice {
   /** The attempt that failed (1 is the first). */
   attempt: number;
-  /** The delay before the next attempt. @unit milliseconds */
+  /** The delay waited before the next attempt. @unit milliseconds */
   delay: number;
   /** Why the attempt failed. */
   error: RelayError;
@@ -42,28 +46,4 @@ export function isRetryable(error: unknown): boolean {
     error.status !== undefined &&
     RETRYABLE_STATUSES.has(error.status)
   );
-}
-
-/**
- * The delay before retrying after `attempt` failed with `error`, or `undefined` when it must
- * not be retried. A `Retry-After` is honoured exactly (up to `maxRetryAfter`); otherwise the
- * delay grows exponentially from `initialDelay` up to `maxDelay`, minus up to 25 % jitter.
- * @unit milliseconds
- */
-export function retryDelay(
-  error: unknown,
-  attempt: number,
-  maxRetries: number,
-  options: RetryOptions = {},
-): number | undefined {
-  if (attempt > maxRetries || !isRetryable(error)) return undefined;
-  const retryAfter = RelayError.isInstance(error) ? error.retryAfter : undefined;
-  if (retryAfter !== undefined) {
-    return retryAfter <= (options.maxRetryAfter ?? 60_000) ? retryAfter : undefined;
-  }
-  const exponential = Math.min(
-    options.maxDelay ?? 8000,
-    (options.initialDelay ?? 500) * 2 ** (attempt - 1),
-  );
-  return Math.round(exponential * (1 - 0.25 * (options.random ?? Math.random)()));
 }

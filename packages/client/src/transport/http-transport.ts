@@ -1,4 +1,10 @@
-import type { KyInstance, Options } from "ky";
+import ky, {
+  HTTPError,
+  type KyInstance,
+  type RetryOptions as KyRetryOptions,
+  TimeoutError as KyTimeoutError,
+  type Options,
+} from "ky";
 import { errorFromResponse } from "../errors/error-from-response.js";
 import { RelayError } from "../errors/relay-error.js";
 import {
@@ -7,11 +13,25 @@ import {
   ResponseValidationError,
   TimeoutError,
 } from "../errors/transport-errors.js";
-import { type RetryOptions, retryDelay } from "../retry/retry-policy.js";
-import { abortableSleep } from "./abortable-sleep.js";
+import { backoffDelay } from "../retry/backoff.js";
+import { parseRetryAfter } from "../retry/retry-after.js";
+import {
+  DEFAULT_MAX_RETRY_AFTER,
+  RETRYABLE_STATUSES,
+  type RetryOptions,
+} from "../retry/retry-policy.js";
 
-/** Longest delay `setTimeout` honours; longer ones fire at once. @unit milliseconds */
+/** Longest delay `setTimeout` honours (and ky accepts); longer ones mean no timeout. @unit milliseconds */
 const LONGEST_TIMER = 2_147_483_647;
+
+/**
+ * Methods retried. POST is safe here: an execution carries one idempotency key on every
+ * attempt (the relay runs it once and replays the answer), and an upload is content-addressed.
+ */
+const RETRIED_METHODS: NonNullable<KyRetryOptions["methods"]> = ["get", "put", "post", "head"];
+const RETRIED_STATUSES = [...RETRYABLE_STATUSES];
+/** Statuses whose body is always empty; `new Response` refuses a body for them. */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /** One logical HTTP call, as the resources describe it. */
 export interface TransportRequest {
@@ -43,11 +63,12 @@ export interface TransportResponse<T> {
 /** How answers are read. */
 export type ResponseFormat = "json" | "bytes";
 
-/** Sends requests with timeouts, retries and error mapping, over a `ky` instance. */
+/** Sends requests with timeouts, retries and error mapping, over `ky`. */
 export interface HttpTransport {
   /**
-   * Sends `request`, retrying as {@link retryDelay} allows (the same headers, hence the same
-   * idempotency key, on every attempt), and reads the whole answer.
+   * Sends `request` with ky's retry (the same headers, hence the same idempotency key, on every
+   * attempt; connection errors and 408, 409, 429, 502, 503, 504 retried with backoff or after
+   * `Retry-After`), and reads the whole answer within the timeout of each attempt.
    * @throws RelayError (a subclass naming what went wrong).
    */
   request(request: TransportRequest, format: "json"): Promise<TransportResponse<unknown>>;
@@ -62,9 +83,13 @@ export interface HttpTransport {
 
 /** What a transport is built from. */
 export interface HttpTransportOptions {
-  /** A `ky` instance with the base URL and default headers, `retry: 0`, `timeout: false`, `throwHttpErrors: false`. */
-  http: KyInstance;
-  /** @unit milliseconds */
+  /** Absolute base URL, ending in `/`. */
+  prefixUrl: string;
+  /** Headers of every request (identity, credentials). */
+  headers: Headers;
+  /** The `fetch` to use. @default globalThis.fetch, looked up at each call */
+  fetch?: typeof fetch | undefined;
+  /** Bound of one attempt; `0`, `Infinity` or more than about 24.8 days: none. @unit milliseconds */
   timeout: number;
   maxRetries: number;
   retry: RetryOptions;
@@ -72,54 +97,88 @@ export interface HttpTransportOptions {
 
 /** Builds an {@link HttpTransport}. */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
+  const customFetch = options.fetch;
+  // Called as a plain function: a native `fetch` called as a method of another object throws
+  // "Illegal invocation" in browsers.
+  const send: typeof fetch = customFetch
+    ? (input, init) => customFetch(input, init)
+    : (input, init) => globalThis.fetch(input, init);
+  const streaming = ky.create({
+    prefixUrl: options.prefixUrl,
+    headers: options.headers,
+    fetch: send,
+  });
+  // Reading the whole body inside `fetch` puts it under ky's timeout, and lets ky retry an
+  // answer that was cut before its end like any other connection failure.
+  const buffered = streaming.extend({
+    fetch: async (input, init) => readWhole(await send(input, init)),
+  });
+  const retry = options.retry;
+  const maxRetryAfter = retry.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER;
+  const backoff = {
+    initialDelay: retry.initialDelay ?? 500,
+    maxDelay: retry.maxDelay ?? 8000,
+    random: retry.random,
+  };
+
   async function attempt(
-    request: TransportRequest,
-    format: ResponseFormat | undefined,
-  ): Promise<Response | { response: Response; data: unknown }> {
-    const timeout = request.timeout ?? options.timeout;
-    const timeoutController = new AbortController();
-    const signal = request.signal
-      ? AbortSignal.any([request.signal, timeoutController.signal])
-      : timeoutController.signal;
-    // 0, Infinity and values beyond what timers can hold (about 24.8 days) mean no timeout.
-    const timer =
-      timeout > 0 && timeout <= LONGEST_TIMER
-        ? setTimeout(() => timeoutController.abort(), timeout)
-        : undefined;
-    const fail = (error: unknown): RelayError => {
-      if (request.signal?.aborted) {
-        return new AbortError("the request was aborted", { cause: request.signal.reason });
-      }
-      if (timeoutController.signal.aborted) {
-        return new TimeoutError(`no complete answer within ${timeout} ms`, { cause: error });
-      }
-      if (RelayError.isInstance(error)) return error;
-      return new ConnectionError(`connection failed: ${describeCause(error)}`, { cause: error });
+    http: KyInstance,
+    spec: TransportRequest,
+    maxRetries: number,
+  ): Promise<{ response: Response; attempts: number }> {
+    const timeout = spec.timeout ?? options.timeout;
+    let attempts = 1;
+    // The delay ky is about to wait, for `onRetry`: the backoff it asked for, or the answer's
+    // Retry-After as read when the retry was decided.
+    let lastBackoff = 0;
+    let lastRetryAfter: number | undefined;
+    const kyOptions: Options = {
+      method: spec.method,
+      // 0, Infinity and values beyond what timers can hold mean no timeout.
+      timeout: timeout > 0 && timeout <= LONGEST_TIMER ? timeout : false,
+      retry: {
+        limit: maxRetries,
+        methods: RETRIED_METHODS,
+        statusCodes: RETRIED_STATUSES,
+        afterStatusCodes: RETRIED_STATUSES,
+        maxRetryAfter,
+        delay: (attemptCount) => {
+          lastBackoff = backoffDelay(attemptCount, backoff);
+          return lastBackoff;
+        },
+        shouldRetry: ({ error }) => {
+          if (spec.signal?.aborted) return false;
+          lastRetryAfter = error instanceof HTTPError ? retryAfterOf(error.response) : undefined;
+          // A longer wait than the caller accepts is not waited out: the error says when.
+          if ((lastRetryAfter ?? 0) > maxRetryAfter) return false;
+          return undefined;
+        },
+      },
+      hooks: {
+        beforeRetry: [
+          async ({ error, retryCount }) => {
+            attempts = retryCount + 1;
+            if (!retry.onRetry) return;
+            retry.onRetry({
+              attempt: retryCount,
+              delay: lastRetryAfter ?? lastBackoff,
+              error: await toRelayError(error, spec, timeout, true),
+            });
+          },
+        ],
+      },
     };
+    // Options left undefined are left out: ky's merge would let an explicit
+    // `headers: undefined` drop the client's default headers (identity, credentials).
+    if (spec.signal !== undefined) kyOptions.signal = spec.signal;
+    if (spec.headers !== undefined) kyOptions.headers = spec.headers;
+    if (spec.searchParams !== undefined) kyOptions.searchParams = spec.searchParams;
+    if (spec.json !== undefined) kyOptions.json = spec.json;
+    if (spec.body !== undefined) kyOptions.body = spec.body;
     try {
-      let response: Response;
-      try {
-        response = await options.http(request.path, kyOptions(request, signal));
-      } catch (error) {
-        throw fail(error);
-      }
-      if (format === undefined && response.ok) return response;
-      let raw: Uint8Array | string;
-      try {
-        raw =
-          format === "bytes" && response.ok
-            ? new Uint8Array(await response.arrayBuffer())
-            : await response.text();
-      } catch (error) {
-        throw fail(error);
-      }
-      if (!response.ok) {
-        throw errorFromResponse(response.status, response.headers, parseLenient(raw as string));
-      }
-      if (format === "bytes") return { response, data: raw };
-      return { response, data: parseStrict(raw as string, response) };
-    } finally {
-      clearTimeout(timer);
+      return { response: await http(spec.path, kyOptions), attempts };
+    } catch (error) {
+      throw await toRelayError(error, spec, timeout, false);
     }
   }
 
@@ -127,46 +186,73 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     spec: TransportRequest,
     format: ResponseFormat,
   ): Promise<TransportResponse<unknown>> {
-    const maxRetries = spec.maxRetries ?? options.maxRetries;
-    for (let attempts = 1; ; attempts++) {
-      try {
-        const { response, data } = (await attempt(spec, format)) as {
-          response: Response;
-          data: unknown;
-        };
-        return { data, status: response.status, headers: response.headers, attempts };
-      } catch (error) {
-        const delay = retryDelay(error, attempts, maxRetries, options.retry);
-        if (delay === undefined) throw error;
-        options.retry.onRetry?.({ attempt: attempts, delay, error: error as RelayError });
-        try {
-          await abortableSleep(delay, spec.signal);
-        } catch (reason) {
-          throw new AbortError("the request was aborted while waiting to retry", {
-            cause: reason,
-          });
-        }
-      }
+    const { response, attempts } = await attempt(
+      buffered,
+      spec,
+      spec.maxRetries ?? options.maxRetries,
+    );
+    let data: unknown;
+    try {
+      data =
+        format === "bytes"
+          ? new Uint8Array(await response.arrayBuffer())
+          : parseStrict(await response.text(), response);
+    } catch (error) {
+      throw await toRelayError(error, spec, spec.timeout ?? options.timeout, false);
     }
+    return { data, status: response.status, headers: response.headers, attempts };
   }
 
   return {
     request: request as HttpTransport["request"],
-    open: (spec) => attempt(spec, undefined) as Promise<Response>,
+    open: async (spec) => (await attempt(streaming, spec, 0)).response,
   };
 }
 
+/** `response` with its whole body read into memory (or the read's failure thrown). */
+async function readWhole(response: Response): Promise<Response> {
+  if (response.body === null) return response;
+  const body = await response.arrayBuffer();
+  return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** The answer's `Retry-After`, when it has a readable one. @unit milliseconds */
+function retryAfterOf(response: Response): number | undefined {
+  return parseRetryAfter(response.headers.get("retry-after"), Date.now());
+}
+
 /**
- * The ky options of one attempt. Options left undefined are left out: ky's merge would let an
- * explicit `headers: undefined` drop the client's default headers (identity, credentials).
+ * The client's error for what ky or fetch threw.
+ * @param peek read a copy of an error answer's body (it may be read again later).
  */
-function kyOptions(request: TransportRequest, signal: AbortSignal): Options {
-  const options: Options = { method: request.method, signal };
-  if (request.headers !== undefined) options.headers = request.headers;
-  if (request.searchParams !== undefined) options.searchParams = request.searchParams;
-  if (request.json !== undefined) options.json = request.json;
-  if (request.body !== undefined) options.body = request.body;
-  return options;
+async function toRelayError(
+  error: unknown,
+  spec: TransportRequest,
+  timeout: number,
+  peek: boolean,
+): Promise<RelayError> {
+  if (spec.signal?.aborted) {
+    return new AbortError("the request was aborted", { cause: spec.signal.reason });
+  }
+  if (error instanceof KyTimeoutError) {
+    return new TimeoutError(`no complete answer within ${timeout} ms`, { cause: error });
+  }
+  if (RelayError.isInstance(error)) return error;
+  if (error instanceof HTTPError) {
+    const { response } = error;
+    let text: string;
+    try {
+      text = await (peek ? response.clone() : response).text();
+    } catch (cause) {
+      return new ConnectionError(`connection failed: ${describeCause(cause)}`, { cause });
+    }
+    return errorFromResponse(response.status, response.headers, parseLenient(text));
+  }
+  return new ConnectionError(`connection failed: ${describeCause(error)}`, { cause: error });
 }
 
 function parseLenient(text: string): unknown {
