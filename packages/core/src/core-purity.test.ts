@@ -20,6 +20,8 @@ describe("core purity", () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((input) => input.includes("pipeline/create-relay.ts"))).toBe(true);
     expect(inputs.filter((input) => input.startsWith("node:"))).toEqual([]);
+    // The memory stores' lru-cache resolves to its browser build, which loads no node:* module.
+    expect(inputs.some((input) => input.includes("lru-cache/dist/esm/browser/"))).toBe(true);
   });
 
   it("has no node:* import in any source file outside tests", () => {

@@ -1,3 +1,7 @@
+/**
+ * The pure pipeline, schemas and ports of wasm-relay (no `node:*`): request hashing, rate limit, idempotency, policy, events.
+ * @module @wasm-relay/core
+ */
 export * from "./events/index.js";
 export * from "./hashing/canonical-json.js";
 export * from "./hashing/raw-cid.js";
@@ -5,7 +9,6 @@ export * from "./hashing/request-hash.js";
 export * from "./hashing/sha256.js";
 export * from "./http/index.js";
 export * from "./memory/in-memory-metrics.js";
-export * from "./memory/lru-map.js";
 export * from "./memory/memory-event-bus.js";
 export * from "./memory/memory-glyph-registry.js";
 export * from "./memory/memory-idempotency-store.js";

@@ -1,7 +1,7 @@
+import { LRUCache } from "lru-cache";
 import type { Clock } from "../ports/clock.js";
 import { systemClock } from "../ports/clock.js";
 import type { IdempotencyRecord, IdempotencyStore } from "../ports/idempotency-store.js";
-import { LruMap } from "./lru-map.js";
 
 type Entry =
   | { state: "in_progress"; fingerprint: string; leaseToken: string; expiresAt: number }
@@ -9,17 +9,24 @@ type Entry =
 
 /** Options of {@link createMemoryIdempotencyStore}. */
 export interface MemoryIdempotencyStoreOptions {
-  /** Most keys kept; the least recently used is forgotten first. @default 10000 */
+  /**
+   * Most keys kept; the least recently used is forgotten first. Must be a positive integer.
+   * @default 10000
+   */
   maxKeys?: number;
   /** Time source for leases and TTLs. @default systemClock */
   clock?: Clock;
 }
 
-/** In-process {@link IdempotencyStore}, bounded by key count, with lease and record TTLs. */
+/**
+ * In-process {@link IdempotencyStore}, bounded by key count (an lru-cache `max`), with lease and
+ * record TTLs read from `clock`.
+ * @throws TypeError when `maxKeys` is not a positive integer
+ */
 export function createMemoryIdempotencyStore(
   options: MemoryIdempotencyStoreOptions = {},
 ): IdempotencyStore {
-  const entries = new LruMap<string, Entry>(options.maxKeys ?? 10_000);
+  const entries = new LRUCache<string, Entry>({ max: options.maxKeys ?? 10_000 });
   const clock = options.clock ?? systemClock;
   let counter = 0;
 

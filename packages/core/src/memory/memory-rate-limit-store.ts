@@ -1,26 +1,32 @@
+import { LRUCache } from "lru-cache";
 import type {
   RateLimitDecision,
   RateLimitRule,
   RateLimitStore,
 } from "../ports/rate-limit-store.js";
-import { LruMap } from "./lru-map.js";
 
 /** Options of {@link createMemoryRateLimitStore}. */
 export interface MemoryRateLimitStoreOptions {
-  /** Most keys (users) tracked at once; the least recently seen is forgotten. @default 10000 */
+  /**
+   * Most keys (users) tracked at once, per algorithm family (window logs, token buckets); the
+   * least recently seen is forgotten. Must be a positive integer. @default 10000
+   */
   maxKeys?: number;
 }
 
 /**
  * In-process {@link RateLimitStore}. Sliding window is a log of accepted times (exact: never
  * more than `limit` in any `windowMs`); fixed window a counter per window; token bucket
- * refills `limit` tokens per `windowMs` continuously.
+ * refills `limit` tokens per `windowMs` continuously. Memory is bounded by `maxKeys` (an lru-cache
+ * `max`).
+ * @throws TypeError when `maxKeys` is not a positive integer
  */
 export function createMemoryRateLimitStore(
   options: MemoryRateLimitStoreOptions = {},
 ): RateLimitStore {
-  const logs = new LruMap<string, number[]>(options.maxKeys ?? 10_000);
-  const buckets = new LruMap<string, { tokens: number; at: number }>(options.maxKeys ?? 10_000);
+  const max = options.maxKeys ?? 10_000;
+  const logs = new LRUCache<string, number[]>({ max });
+  const buckets = new LRUCache<string, { tokens: number; at: number }>({ max });
 
   function slidingWindow(key: string, rule: RateLimitRule, now: number): RateLimitDecision {
     const since = now - rule.windowMs;

@@ -10,6 +10,9 @@ describe("decision cache", () => {
     expect(await cache.get("k", load)).toBe(1);
     time += 99;
     expect(await cache.get("k", load)).toBe(1);
+    // lru-cache's convention: a value is fresh while its age is at most the TTL.
+    time += 1;
+    expect(await cache.get("k", load)).toBe(1);
     time += 1;
     expect(await cache.get("k", load)).toBe(2);
     expect(await cache.get("other", load)).toBe(3);
@@ -52,5 +55,38 @@ describe("decision cache", () => {
     await cache.get("c", load);
     expect(await cache.get("a", load)).toBe(4);
     expect(await cache.get("c", load)).toBe(3);
+  });
+
+  it("never holds more than its capacity (conformance of bounds)", async () => {
+    const capacity = 8;
+    const cache = createDecisionCache<string>({ ttlMs: 60_000, capacity });
+    const keys = Array.from({ length: 50 }, (_, index) => `key-${index}`);
+    for (const key of keys) await cache.get(key, async () => ({ value: key, keep: true }));
+    // Newest first: a key loaded again evicts only keys already counted.
+    let held = 0;
+    for (const key of keys.reverse()) {
+      let loaded = false;
+      await cache.get(key, async () => {
+        loaded = true;
+        return { value: key, keep: true };
+      });
+      if (!loaded) held += 1;
+    }
+    expect(held).toBe(capacity);
+  });
+
+  it("answers the callers of a load that was evicted while in flight", async () => {
+    const cache = createDecisionCache<string>({ ttlMs: 60_000, capacity: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = cache.get("a", async () => {
+      await gate;
+      return { value: "A", keep: true };
+    });
+    const other = cache.get("b", async () => ({ value: "B", keep: true }));
+    release();
+    expect(await Promise.all([slow, other])).toEqual(["A", "B"]);
   });
 });

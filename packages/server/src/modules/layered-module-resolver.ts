@@ -1,6 +1,5 @@
 import {
   type GlyphRegistry,
-  LruMap,
   type Metrics,
   ModuleNotFoundError,
   type ModuleResolver,
@@ -12,10 +11,10 @@ import {
   type ResolvedModule,
   rawCid,
 } from "@wasm-relay/core";
+import { LRUCache } from "lru-cache";
 import { CID } from "multiformats/cid";
 import { type GatewayClient, GatewayFetchError } from "./gateway-client.js";
 import { isWebAssembly } from "./is-web-assembly.js";
-import { ModuleCache } from "./module-cache.js";
 import { classifyModuleCid, type ModuleCid } from "./module-cid.js";
 import { moduleCids } from "./unixfs-cid.js";
 
@@ -27,7 +26,10 @@ export interface LayeredModuleResolverOptions {
   registry: GlyphRegistry;
   /** Untrusted gateways asked last. @default none */
   gateways?: GatewayClient | undefined;
-  /** Budget of the in-memory cache of module bytes. @unit bytes @default 67108864 */
+  /**
+   * Budget of the in-memory cache of module bytes (least recently used go first; a module larger
+   * than the whole budget is not cached); 0 disables it. @unit bytes @default 67108864
+   */
   cacheBytes?: number;
   /**
    * How long a CID no gateway could supply is answered from memory (404/422) without asking
@@ -83,6 +85,29 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
+/** Most entries of each small lookup cache (DAG roots, gateway misses, last known glyphs). */
+const RECENT_NAMES = 10_000;
+
+/**
+ * The in-memory cache of module bytes by raw CID, bounded by their total length: an lru-cache
+ * `maxSize` (so also its largest entry); `undefined` when `budgetBytes` is 0 (no cache).
+ * @param budgetBytes most bytes held. @unit bytes
+ * @throws RangeError when `budgetBytes` is not a non-negative integer
+ */
+function createModuleBytesCache(budgetBytes: number): LRUCache<string, Uint8Array> | undefined {
+  if (!Number.isSafeInteger(budgetBytes) || budgetBytes < 0) {
+    throw new RangeError(
+      `the module cache budget must be a non-negative integer, got ${budgetBytes}`,
+    );
+  }
+  if (budgetBytes === 0) return undefined;
+  // lru-cache sizes are positive integers; an empty array (never a module) counts as one byte.
+  return new LRUCache<string, Uint8Array>({
+    maxSize: budgetBytes,
+    sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+  });
+}
+
 /** Key of a dag-pb root: CIDv0 and its CIDv1 form name the same DAG. */
 const dagKey = (cid: CID) => cid.toV1().toString();
 
@@ -98,19 +123,25 @@ export function createLayeredModuleResolver(
 ): LayeredModuleResolver {
   const { store, registry, gateways } = options;
   const metrics = options.metrics ?? noopMetrics;
-  const cache = new ModuleCache(options.cacheBytes ?? 64 * 1024 * 1024);
-  const dagRoots = new LruMap<string, string>(10_000);
+  const cache = createModuleBytesCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  const dagRoots = new LRUCache<string, string>({ max: RECENT_NAMES });
   const inFlight = new Map<string, Promise<ResolvedModule>>();
   const missTtlMs = options.gatewayMissTtlMs ?? 30_000;
-  const gatewayMisses = new LruMap<string, { until: number; error: Error }>(10_000);
+  const gatewayMisses = new LRUCache<string, Error>({
+    max: RECENT_NAMES,
+    ttl: missTtlMs > 0 ? Math.ceil(missTtlMs) : 0,
+    ttlResolution: 0,
+    perf: { now: () => Date.now() },
+  });
   // The last answer of the registry for each glyph, used while the registry cannot be reached
   // (e.g. Redis down): a known name keeps resolving to what it last named instead of failing.
-  const lastKnownGlyphs = new LruMap<string, string | undefined>(10_000);
+  const lastKnownGlyphs = new LRUCache<string, string>({ max: RECENT_NAMES });
   const lookupGlyph = async (name: string, tag: string): Promise<string | undefined> => {
     const key = `${name}@${tag}`;
     try {
       const cid = await registry.lookup(name, tag);
-      lastKnownGlyphs.set(key, cid);
+      if (cid === undefined) lastKnownGlyphs.delete(key);
+      else lastKnownGlyphs.set(key, cid);
       return cid;
     } catch (error) {
       const known = lastKnownGlyphs.get(key);
@@ -131,13 +162,13 @@ export function createLayeredModuleResolver(
       await store.addAlias(key, raw);
       dagRoots.set(key, raw);
     }
-    cache.set(raw, bytes);
+    cache?.set(raw, bytes);
     return { cid: raw, size: put.size, created: put.created, aliases };
   }
 
   /** Bytes of a CIDv1 (raw) from memory or the store, hashed again; `undefined` when absent. */
   async function local(raw: string): Promise<ResolvedModule | undefined> {
-    const cached = cache.get(raw);
+    const cached = cache?.get(raw);
     if (cached) {
       metrics.increment("relay.modules.resolved", { layer: "memory" });
       return { cid: raw, bytes: cached };
@@ -149,7 +180,7 @@ export function createLayeredModuleResolver(
       metrics.increment("relay.modules.verification_failed", { source: "store" });
       return undefined;
     }
-    cache.set(raw, stored);
+    cache?.set(raw, stored);
     metrics.increment("relay.modules.resolved", { layer: "store" });
     return { cid: raw, bytes: stored };
   }
@@ -158,12 +189,12 @@ export function createLayeredModuleResolver(
     if (!gateways?.enabled) throw new ModuleNotFoundError(reference);
     const missKey = moduleCid.cid.toV1().toString();
     const miss = gatewayMisses.get(missKey);
-    if (miss && miss.until > Date.now()) throw miss.error;
+    if (miss) throw miss;
     try {
       return await fetchFromGateways(reference, moduleCid);
     } catch (error) {
       if (error instanceof ModuleNotFoundError || error instanceof ModuleVerificationError) {
-        if (missTtlMs > 0) gatewayMisses.set(missKey, { until: Date.now() + missTtlMs, error });
+        if (missTtlMs > 0) gatewayMisses.set(missKey, error);
       }
       throw error;
     }

@@ -11,7 +11,6 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import { createFilesystemModuleStore } from "../../src/modules/filesystem-module-store.js";
 import { createLayeredModuleResolver } from "../../src/modules/layered-module-resolver.js";
-import { ModuleCache } from "../../src/modules/module-cache.js";
 import { numericModule } from "./wasm-fixtures.js";
 
 const directory = await mkdtemp(join(tmpdir(), "relay-layers-"));
@@ -106,19 +105,61 @@ describe("layered module resolver", () => {
   });
 });
 
-describe("ModuleCache", () => {
-  it("evicts the least recently used modules to stay within its byte budget", () => {
-    const cache = new ModuleCache(100);
-    cache.set("a", new Uint8Array(40));
-    cache.set("b", new Uint8Array(40));
-    cache.get("a");
-    cache.set("c", new Uint8Array(40));
-    expect(cache.get("b")).toBeUndefined();
-    expect(cache.get("a")).toBeDefined();
-    expect(cache.get("c")).toBeDefined();
-    expect(cache.bytes).toBe(80);
-    cache.set("huge", new Uint8Array(101));
-    expect(cache.get("huge")).toBeUndefined();
-    expect(cache.bytes).toBe(80);
+describe("the memory cache of module bytes", () => {
+  /** A resolver over a fresh memory store whose cache holds `cacheBytes`, and its metrics. */
+  function resolverWithCache(cacheBytes: number) {
+    const metrics = createInMemoryMetrics();
+    const resolver = createLayeredModuleResolver({
+      store: createMemoryModuleStore(),
+      registry: createMemoryGlyphRegistry(),
+      cacheBytes,
+      metrics,
+    });
+    /** Resolves `cid` and says whether the memory layer answered. */
+    const fromMemory = async (cid: string) => {
+      const before = metrics.count("relay.modules.resolved", { layer: "memory" });
+      await resolver.resolve(cid);
+      return metrics.count("relay.modules.resolved", { layer: "memory" }) > before;
+    };
+    return { resolver, fromMemory };
+  }
+
+  it("evicts the least recently used modules to stay within its byte budget", async () => {
+    const modules = [1, 2, 3].map((salt) => numericModule("add", 16, 70 + salt));
+    const size = modules[0]!.length;
+    expect(modules.every((bytes) => bytes.length === size)).toBe(true);
+    const { resolver, fromMemory } = resolverWithCache(2 * size);
+    const first = await resolver.add(modules[0]!);
+    const second = await resolver.add(modules[1]!);
+    expect(await fromMemory(first.cid)).toBe(true); // first is now the most recent
+    const third = await resolver.add(modules[2]!);
+    expect(await fromMemory(third.cid)).toBe(true);
+    expect(await fromMemory(first.cid)).toBe(true);
+    expect(await fromMemory(second.cid)).toBe(false); // evicted, read again from the store
+  });
+
+  it("does not cache a module larger than the whole budget, and caches nothing at 0", async () => {
+    const module = numericModule("add", 16, 80);
+    for (const cacheBytes of [module.length - 1, 0]) {
+      const { resolver, fromMemory } = resolverWithCache(cacheBytes);
+      const { cid } = await resolver.add(module);
+      expect(await fromMemory(cid)).toBe(false);
+      expect(await fromMemory(cid)).toBe(false);
+    }
+    expect(() => resolverWithCache(-1)).toThrow(RangeError);
+  });
+
+  it("never holds more module bytes than its budget (conformance of bounds)", async () => {
+    const modules = Array.from({ length: 20 }, (_, salt) => numericModule("add", 16, 100 + salt));
+    const size = modules[0]!.length;
+    const budget = 5 * size + size / 2;
+    const { resolver, fromMemory } = resolverWithCache(budget);
+    const cids: string[] = [];
+    for (const bytes of modules) cids.push((await resolver.add(bytes)).cid);
+    // Newest first: a module read from the store evicts only modules already counted.
+    let held = 0;
+    for (const cid of cids.reverse()) if (await fromMemory(cid)) held += 1;
+    expect(held).toBe(5);
+    expect(held * size).toBeLessThanOrEqual(budget);
   });
 });
