@@ -1,4 +1,5 @@
 import type { EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
+import { TERMINAL_EXECUTION_EVENT_TYPES } from "@wasm-relay/core";
 import { SSE_CONTENT_TYPE, SSE_EVENTS_LOST_EVENT, type SseMessage } from "@wasm-relay/core/sse";
 import { RelayError } from "../errors/relay-error.js";
 import {
@@ -51,11 +52,9 @@ export interface ExecutionEventStream extends AsyncIterable<ExecutionEvent> {
   readonly lastEventId: string | undefined;
 }
 
-/** Event types after which an execution has no more events. */
-export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEvent["type"]> = new Set([
-  "execution_complete",
-  "execution_error",
-]);
+/** Event types after which an execution has no more events (core's one definition). */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<ExecutionEvent["type"]> =
+  TERMINAL_EXECUTION_EVENT_TYPES;
 
 const EVENTS_PATH = "intent/execute-wasm/events";
 /** A connection open this long before it ended resets the failure count. @unit milliseconds */
