@@ -1,0 +1,75 @@
+import type { ExecutionResult } from "../../ports/executor.js";
+import { ExecutorUnavailableError } from "../../ports/executor.js";
+import { METRIC_NAMES } from "../../ports/metrics.js";
+import type { ExecuteResponse } from "../../schemas/execute-response.js";
+import {
+  type ExecutedContext,
+  type PipelinePorts,
+  type RunnableContext,
+  type Stop,
+  stop,
+} from "./pipeline-context.js";
+
+/** The response of an execution result, stamped at `now` (epoch ms); duration rounded to 1 µs. */
+export function toResponse(
+  result: ExecutionResult,
+  requestId: string,
+  cid: string,
+  now: number,
+): ExecuteResponse {
+  const common = {
+    request_id: requestId,
+    resolved_cid: cid,
+    gas_used: result.gasUsed,
+    duration: Math.round(result.durationMs * 1000) / 1000,
+    executed_at: new Date(now).toISOString(),
+  };
+  if (result.success) return { success: true, ...common, output: result.output };
+  return {
+    success: false,
+    ...common,
+    error: result.error,
+    ...(result.output !== undefined ? { output: result.output } : {}),
+  };
+}
+
+/**
+ * Step 8: runs the module under the authorized policy, forwarding the executor's events
+ * (queue position, start, progress) to the event stream. An executor that cannot take the work
+ * ends the stream with `execution_error` and stops the call as `unavailable`.
+ * @throws any other error of the executor (after ending the event stream).
+ */
+export async function executeModule(
+  ports: Pick<PipelinePorts, "config" | "clock" | "executor" | "metrics">,
+  context: RunnableContext,
+): Promise<ExecutedContext | Stop> {
+  const { request, requestId, module, events } = context;
+  let result: ExecutionResult;
+  try {
+    result = await ports.executor.execute(
+      {
+        requestId,
+        module,
+        inputs: request.inputs,
+        entry: request.entry,
+        abi: request.abi,
+        policy: context.authorizedPolicy,
+      },
+      {
+        signal: context.options.signal,
+        onEvent: (event) => events?.fromExecutor(event, ports.config.nodeName),
+      },
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    events?.finish({ type: "execution_error", error: { code: "executor_unavailable", message } });
+    await events?.flushed();
+    if (error instanceof ExecutorUnavailableError) {
+      ports.metrics.increment(METRIC_NAMES.error, { code: "executor_unavailable" });
+      return stop({ kind: "unavailable", message, retryAfterMs: error.retryAfterMs, requestId });
+    }
+    throw error;
+  }
+  const response = toResponse(result, requestId, module.cid, ports.clock.now());
+  return Object.assign(context, { response });
+}

@@ -1,0 +1,39 @@
+import { BUS_TOPICS } from "../../ports/event-bus.js";
+import { METRIC_NAMES } from "../../ports/metrics.js";
+import type { RelayOutcome } from "../relay-outcome.js";
+import { type ExecutedContext, type PipelinePorts, publishToBus } from "./pipeline-context.js";
+
+/**
+ * Step 9: ends the event stream with `execution_complete`, then (after the execution's own
+ * events are out) publishes `completed` on the bus and counts the result: success or error
+ * code, duration and gas. Answers `executed`.
+ */
+export async function publishCompleted(
+  ports: Pick<PipelinePorts, "bus" | "metrics">,
+  context: ExecutedContext,
+): Promise<RelayOutcome> {
+  const { response, events } = context;
+  const { metrics } = ports;
+  events?.finish({
+    type: "execution_complete",
+    success: response.success,
+    duration: response.duration,
+    gas_used: response.gas_used,
+    ...(response.output !== undefined ? { output: response.output } : {}),
+    ...(response.success ? {} : { error: response.error }),
+  });
+  await events?.flushed();
+  await publishToBus(ports, BUS_TOPICS.completed, {
+    ...context.busEvent,
+    timestamp: response.executed_at,
+    success: response.success,
+    output: response.output ?? null,
+    error: response.success ? null : response.error.message,
+    error_code: response.success ? null : response.error.code,
+  });
+  if (response.success) metrics.increment(METRIC_NAMES.success);
+  else metrics.increment(METRIC_NAMES.error, { code: response.error.code });
+  metrics.observe(METRIC_NAMES.duration, response.duration);
+  if (response.gas_used !== null) metrics.observe(METRIC_NAMES.gasUsed, response.gas_used);
+  return { kind: "executed", response, rateLimit: context.rateLimit };
+}

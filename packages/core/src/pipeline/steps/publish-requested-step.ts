@@ -1,0 +1,45 @@
+import { BUS_TOPICS } from "../../ports/event-bus.js";
+import { ExecutionEventPublisher } from "../execution-event-publisher.js";
+import {
+  type AnnouncedContext,
+  type GatedContext,
+  type PipelinePorts,
+  publishToBus,
+} from "./pipeline-context.js";
+
+/**
+ * Step 6 ("tmpbus"): publishes `requested` and, when there is a bus, opens the execution's
+ * event stream with `execution_queued`. A failed publish is counted, never thrown.
+ */
+export async function publishRequested(
+  ports: Pick<PipelinePorts, "bus" | "clock" | "metrics">,
+  context: GatedContext,
+): Promise<AnnouncedContext> {
+  const { bus, clock, metrics } = ports;
+  const { request, identity, requestId } = context;
+  const busEvent = {
+    request_id: requestId,
+    cid: request.cid,
+    inputs: request.inputs,
+    policy: context.authorizedPolicy,
+    user_id: identity.userId,
+    session_id: identity.sessionId ?? null,
+  };
+  await publishToBus(ports, BUS_TOPICS.requested, {
+    ...busEvent,
+    timestamp: new Date(clock.now()).toISOString(),
+  });
+  const events = bus
+    ? new ExecutionEventPublisher(
+        bus,
+        identity.userId,
+        requestId,
+        request.cid,
+        clock.now,
+        () => metrics.increment("relay.bus.publish_failed", { topic: BUS_TOPICS.executionEvents }),
+        request.idempotency_key ?? context.options.idempotencyKey,
+      )
+    : undefined;
+  events?.queued();
+  return Object.assign(context, { busEvent, events });
+}
