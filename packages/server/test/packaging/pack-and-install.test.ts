@@ -159,6 +159,29 @@ describe("the packed packages, installed outside the workspace", () => {
     expect(resolved.startsWith(projectRoot)).toBe(true);
   });
 
+  it("are publishable: public, and depending on no @wasm-relay package but these four", async () => {
+    const published = new Set(PACKAGES.map((name) => `@wasm-relay/${name}`));
+    for (const name of PACKAGES) {
+      const manifest = JSON.parse(
+        await readFile(join(project, "node_modules", "@wasm-relay", name, "package.json"), "utf8"),
+      ) as {
+        private?: boolean;
+        publishConfig?: { access?: string };
+        dependencies?: Record<string, string>;
+        peerDependencies?: Record<string, string>;
+      };
+      expect(manifest.private, name).toBeUndefined();
+      expect(manifest.publishConfig?.access, name).toBe("public");
+      const internal = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies });
+      expect(
+        internal.filter(
+          (dependency) => dependency.startsWith("@wasm-relay/") && !published.has(dependency),
+        ),
+        name,
+      ).toEqual([]);
+    }
+  });
+
   it("install one multiformats major version", async () => {
     const listing = JSON.parse(
       await run("npm", ["ls", "multiformats", "--all", "--json"], project),
