@@ -9,9 +9,9 @@ import {
   type ExecutorRunOptions,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
+import { LRUCache } from "lru-cache";
 import { TABLE_ELEMENT_BYTES } from "./metering/limit-memory.js";
 import { meter } from "./metering/meter.js";
-import { ByteBudgetCache } from "./pool/byte-budget-cache.js";
 import { crashOutcome } from "./pool/crash-outcome.js";
 import { type PoolJob, WorkerPool, type WorkerStop } from "./pool/worker-pool.js";
 import type { WorkerOutcome, WorkerResultMessage } from "./pool/worker-protocol.js";
@@ -27,9 +27,16 @@ export interface SandboxExecutorOptions {
   maxOutputBytes?: number;
   /** Most stderr kept in a result (WASI). @unit bytes @default 65536 */
   maxStderrBytes?: number;
-  /** Budget of each worker's compiled-module cache. @unit bytes @default 67108864 */
+  /**
+   * Budget of each worker's compiled-module cache (a compiled module counts four times its
+   * bytes); a non-negative integer, 0 disables the cache. @unit bytes @default 67108864
+   */
   compiledCacheBytes?: number;
-  /** Budget of the metered-bytes cache shared by the pool. @unit bytes @default 67108864 */
+  /**
+   * Budget of the metered-bytes cache shared by the pool (least recently used go first; a module
+   * larger than the budget is not kept); a non-negative integer, 0 disables the cache.
+   * @unit bytes @default 67108864
+   */
   meteredCacheBytes?: number;
   /** Name reported in `started` events as `<nodeName>/worker-<n>`. @default os.hostname() */
   nodeName?: string;
@@ -118,6 +125,17 @@ function contentDigest(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** The default of both cache budgets: 64 MiB. @unit bytes */
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** A cache budget option, checked: a non-negative integer (0 disables that cache). */
+function cacheBudget(name: string, value: number | undefined): number {
+  const budget = value ?? DEFAULT_CACHE_BYTES;
+  if (!Number.isSafeInteger(budget) || budget < 0)
+    throw new RangeError(`${name} must be a non-negative integer of bytes, got ${budget}`);
+  return budget;
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The execution was aborted", "AbortError");
 }
@@ -129,6 +147,8 @@ function abortError(signal: AbortSignal): unknown {
  *
  * `execute` throws {@link ExecutorUnavailableError} when the queue is full or the executor is
  * closed, and rejects with the signal's reason when `signal` aborts.
+ * @throws RangeError when `workers` is not a positive integer, or a cache budget is not a
+ *   non-negative integer
  */
 export function createSandboxExecutor(options: SandboxExecutorOptions = {}): SandboxExecutor {
   const workers = options.workers ?? availableParallelism();
@@ -141,16 +161,23 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
   };
   const nodeName = options.nodeName ?? hostname();
   const progressIntervalMs = options.progressIntervalMs ?? 100;
-  const meteredCache = new ByteBudgetCache<Uint8Array>(
-    options.meteredCacheBytes ?? 64 * 1024 * 1024,
-  );
+  const compiledCacheBytes = cacheBudget("compiledCacheBytes", options.compiledCacheBytes);
+  const meteredCacheBytes = cacheBudget("meteredCacheBytes", options.meteredCacheBytes);
+  const meteredCache =
+    meteredCacheBytes > 0
+      ? new LRUCache<string, Uint8Array>({
+          maxSize: meteredCacheBytes,
+          // lru-cache sizes are positive integers; a module is never empty.
+          sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+        })
+      : undefined;
   const workerHeapMb = options.workerHeapMb ?? 256;
   const maxTableBytes = (workerHeapMb * 1024 * 1024) / TABLE_HEAP_SHARE;
   const pool = new WorkerPool({
     size: workers,
     maxQueue,
     script: workerScript(),
-    workerData: { compiledCacheBytes: options.compiledCacheBytes ?? 64 * 1024 * 1024 },
+    workerData: { compiledCacheBytes },
     resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
     closeTimeoutMs: options.closeTimeoutMs ?? 1000,
   });
@@ -189,7 +216,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     );
     const digest = contentDigest(task.module.bytes);
     const key = `${digest}:${memoryPages}:${maxTableElements}`;
-    const metered = meteredCache.get(digest);
+    const metered = meteredCache?.get(digest);
 
     return new Promise<ExecutionResult>((resolve, reject) => {
       let startedAt = 0;
@@ -233,8 +260,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           }
         },
         onResult(reply: WorkerResultMessage) {
-          if (reply.meteredBytes)
-            meteredCache.set(digest, reply.meteredBytes, reply.meteredBytes.length);
+          if (reply.meteredBytes) meteredCache?.set(digest, reply.meteredBytes);
           finishWith(reply.outcome);
         },
         onStop(stop: WorkerStop) {
@@ -274,12 +300,12 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     execute,
     async warm(module) {
       const digest = contentDigest(module.bytes);
-      if (meteredCache.get(digest)) return;
+      if (meteredCache?.get(digest)) return;
       const metered = meter(module.bytes, {
         refillImport: METERING_IMPORT,
         gasExportName: GAS_EXPORT,
       });
-      meteredCache.set(digest, metered.bytes, metered.bytes.length);
+      meteredCache?.set(digest, metered.bytes);
     },
     async close() {
       closed = true;
@@ -295,7 +321,10 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
         timedOut,
         workersReplaced: pool.replacements,
         workersStopping: pool.stopping,
-        meteredCache: { entries: meteredCache.size, bytes: meteredCache.bytes },
+        meteredCache: {
+          entries: meteredCache?.size ?? 0,
+          bytes: meteredCache?.calculatedSize ?? 0,
+        },
       };
     },
   };

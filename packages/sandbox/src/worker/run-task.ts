@@ -1,4 +1,5 @@
 import type { Abi, ExecutionErrorCode, JsonValue } from "@wasm-relay/core";
+import { LRUCache } from "lru-cache";
 import { InvalidInputError } from "../abi/invalid-input-error.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
@@ -6,7 +7,6 @@ import { limitMemory } from "../metering/limit-memory.js";
 import { MemoryLimitError } from "../metering/memory-limit-error.js";
 import { meter } from "../metering/meter.js";
 import { TableLimitError } from "../metering/table-limit-error.js";
-import { ByteBudgetCache } from "../pool/byte-budget-cache.js";
 import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js";
 import { GasAccount } from "./gas-account.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
@@ -25,18 +25,27 @@ interface CompiledModule {
 
 /** State a worker keeps between tasks. */
 export interface WorkerState {
-  compiled: ByteBudgetCache<CompiledModule>;
+  /**
+   * Compiled modules by task key, bounded by an estimate of their size (four times the bytes
+   * compiled); `undefined` when the budget is 0.
+   */
+  compiled: LRUCache<string, CompiledModule> | undefined;
   /** One float64 shared with the pool: gas spent so far by the running task. */
   progress: Float64Array;
 }
 
 /**
  * Creates the per-worker state.
- * @param compiledCacheBytes budget of the compiled-module cache
+ * @param compiledCacheBytes budget of the compiled-module cache (a non-negative integer; 0: no
+ *   cache). A module whose estimate exceeds it is not cached. @unit bytes
  * @param progress the pool's progress cell for this worker (one float64)
  */
 export function createWorkerState(compiledCacheBytes: number, progress: Float64Array): WorkerState {
-  return { compiled: new ByteBudgetCache(compiledCacheBytes), progress };
+  const compiled =
+    compiledCacheBytes > 0
+      ? new LRUCache<string, CompiledModule>({ maxSize: compiledCacheBytes })
+      : undefined;
+  return { compiled, progress };
 }
 
 /** A task's outcome plus the metered bytes when this worker metered them. */
@@ -63,7 +72,7 @@ async function prepare(
   state: WorkerState,
   message: WorkerRunMessage,
 ): Promise<{ compiled: CompiledModule; meteredBytes?: Uint8Array }> {
-  const cached = state.compiled.get(message.key);
+  const cached = state.compiled?.get(message.key);
   if (cached) return { compiled: cached };
   let meteredBytes: Uint8Array | undefined;
   let bytes = message.bytes;
@@ -85,7 +94,7 @@ async function prepare(
     info.exports = info.exports.filter((entry) => entry.name !== GAS_EXPORT);
     const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     const compiled = { module, info };
-    state.compiled.set(message.key, compiled, bytes.length * 4);
+    state.compiled?.set(message.key, compiled, { size: Math.max(1, bytes.length * 4) });
     return meteredBytes ? { compiled, meteredBytes } : { compiled };
   } catch (error) {
     if (error instanceof MemoryLimitError || error instanceof TableLimitError)
