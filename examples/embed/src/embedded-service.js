@@ -12,8 +12,15 @@ import {
   createMemoryModuleResolver,
   createMemoryRateLimitStore,
   createRelay,
+  InvalidEventIdError,
   outcomeToHttp,
 } from "@wasm-relay/core";
+import {
+  encodeSseMessage,
+  encodeSseRetry,
+  SSE_CONTENT_TYPE,
+  SSE_EVENTS_LOST_EVENT,
+} from "@wasm-relay/core/sse";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 
 const require = createRequire(import.meta.url);
@@ -65,6 +72,54 @@ export async function startEmbeddedService(options = {}) {
     response.end(text);
   };
 
+  /** Open event feeds, closed when the service closes (a feed never ends by itself). */
+  const streams = new Set();
+  /** Writes `relay.events` as SSE until the feed ends or the client goes away. */
+  const streamEvents = async (request, response, url) => {
+    const text = (name) => url.searchParams.get(name) || undefined;
+    const lastEventId = request.headers["last-event-id"] || text("last_event_id");
+    let feed;
+    try {
+      feed = await relay.events(identify(request), {
+        lastEventId: typeof lastEventId === "string" ? lastEventId : undefined,
+        requestId: text("request_id"),
+        idempotencyKey: text("idempotency_key"),
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidEventIdError)) throw error;
+      send(response, 400, { error: error.message });
+      return;
+    }
+    if (feed.alreadyFinished) {
+      feed.close();
+      response.writeHead(204).end();
+      return;
+    }
+    response.on("close", () => feed.close());
+    response.writeHead(200, { "Content-Type": SSE_CONTENT_TYPE, "Cache-Control": "no-cache" });
+    response.write(encodeSseRetry(2_000));
+    streams.add(feed);
+    try {
+      for await (const item of feed) {
+        const chunk =
+          item.kind === "event"
+            ? encodeSseMessage({ id: item.id, data: JSON.stringify(item.event) })
+            : item.kind === "events_lost"
+              ? encodeSseMessage({
+                  event: SSE_EVENTS_LOST_EVENT,
+                  data: JSON.stringify(item.notice),
+                })
+              : "";
+        // While the socket is full the feed buffers (up to `maxBuffered` events, then it ends
+        // with "overflow" and the client reconnects with its Last-Event-ID).
+        if (chunk && !response.write(chunk) && !(await drained(response))) break;
+      }
+    } finally {
+      streams.delete(feed);
+      response.end();
+    }
+  };
+
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://service.invalid");
     try {
@@ -106,6 +161,12 @@ export async function startEmbeddedService(options = {}) {
         send(response, answer.status, answer.body, answer.headers);
         return;
       }
+      // The customer's execution events as Server-Sent Events, from core's event feed: their own
+      // executions, one of them with `?idempotency_key=` (or `?request_id=`), resumable.
+      if (request.method === "GET" && url.pathname === "/events") {
+        await streamEvents(request, response, url);
+        return;
+      }
       if (request.method === "GET" && url.pathname === "/stats") {
         send(response, 200, {
           executions: metrics.count("relay.execute_wasm.success"),
@@ -129,8 +190,26 @@ export async function startEmbeddedService(options = {}) {
     url: `http://${address.address}:${address.port}`,
     metrics,
     async close() {
+      // Open event streams never end by themselves: end them so that the server can close.
+      for (const feed of streams) feed.close();
       await new Promise((resolve) => server.close(resolve));
       await executor.close();
     },
   };
+}
+
+/** Resolves `true` once `response` drained, `false` if it closed first. */
+function drained(response) {
+  return new Promise((resolve) => {
+    const onDrain = () => {
+      response.off("close", onClose);
+      resolve(true);
+    };
+    const onClose = () => {
+      response.off("drain", onDrain);
+      resolve(false);
+    };
+    response.once("drain", onDrain);
+    response.once("close", onClose);
+  });
 }

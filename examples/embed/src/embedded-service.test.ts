@@ -70,3 +70,59 @@ describe("core embedded in another node:http service", () => {
     expect((await get("/nothing-here")).status).toBe(404);
   });
 });
+
+describe("core's event feed in the embedding service", () => {
+  it("streams the customer's own execution, followed by its idempotency key", async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${service.url}/events?idempotency_key=order-42`, {
+      headers: { "x-customer-id": "c-events" },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const run = (body: unknown, customer: string) =>
+      fetch(`${service.url}/wasm/run`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "x-customer-id": customer },
+        body: JSON.stringify(body),
+      });
+    // Another execution of the same customer, and another customer's with the same key.
+    await run({ cid: "glyph://pricing-add@v1", inputs: [1, 1] }, "c-events");
+    await run(
+      { cid: "glyph://pricing-add@v1", inputs: [2, 2], idempotency_key: "order-42" },
+      "c-x",
+    );
+    const ran = await run(
+      { cid: "glyph://pricing-add@v1", inputs: [40, 2], idempotency_key: "order-42" },
+      "c-events",
+    );
+    const answer = (await ran.json()) as { request_id: string; output: number };
+    expect(answer.output).toBe(42);
+    // The feed ends after the execution's terminal event, so the body ends too.
+    const text = await stream.text();
+    const events = text
+      .split("\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => JSON.parse(line.slice(6)) as { type: string; request_id: string });
+    expect(events.map((event) => event.type)).toEqual([
+      "execution_queued",
+      "execution_started",
+      "execution_complete",
+    ]);
+    expect(events.every((event) => event.request_id === answer.request_id)).toBe(true);
+    expect(text).toMatch(/^id: /m);
+    // Reconnecting after the end: 204, nothing more will come.
+    const lastId = [...text.matchAll(/^id: (.+)$/gm)].at(-1)?.[1] as string;
+    const over = await fetch(`${service.url}/events?idempotency_key=order-42`, {
+      headers: { "x-customer-id": "c-events", "last-event-id": lastId },
+    });
+    expect(over.status).toBe(204);
+  });
+
+  it("refuses a malformed Last-Event-ID", async () => {
+    const response = await fetch(`${service.url}/events`, {
+      headers: { "x-customer-id": "c-events", "last-event-id": "not-an-id" },
+    });
+    expect(response.status).toBe(400);
+  });
+});
