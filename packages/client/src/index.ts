@@ -1,6 +1,6 @@
 /**
  * `@wasm-relay/client`: a typed SDK for wasm-relay, for browsers and Node.
- * @packageDocumentation
+ * @module @wasm-relay/client
  */
 export type {
   EventsLostNotice,

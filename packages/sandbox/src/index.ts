@@ -1,3 +1,7 @@
+/**
+ * Runs WebAssembly modules metered, in a pool of worker threads.
+ * @module @wasm-relay/sandbox
+ */
 export { InvalidInputError } from "./abi/invalid-input-error.js";
 export { InvalidModuleError } from "./binary/invalid-module-error.js";
 export {

@@ -1,3 +1,7 @@
+/**
+ * The reference wasm-relay HTTP server: node:http, Redis adapters, configuration, CLI.
+ * @module @wasm-relay/server
+ */
 export * from "./authorization/index.js";
 export * from "./command-output.js";
 export * from "./config/server-config.js";

@@ -42,9 +42,9 @@ export class UnsupportedModuleReferenceError extends Error {
 /** Turns a module reference (CID or `glyph://name@tag`) into verified bytes. */
 export interface ModuleResolver {
   /**
-   * @throws {@link ModuleNotFoundError} when nothing answers to the reference.
-   * @throws {@link ModuleVerificationError} when the bytes do not match it.
-   * @throws {@link UnsupportedModuleReferenceError} when its codec or hash cannot be verified.
+   * @throws {@link @wasm-relay/core!ModuleNotFoundError} when nothing answers to the reference.
+   * @throws {@link @wasm-relay/core!ModuleVerificationError} when the bytes do not match it.
+   * @throws {@link @wasm-relay/core!UnsupportedModuleReferenceError} when its codec or hash cannot be verified.
    */
   resolve(reference: string, options?: { signal?: AbortSignal }): Promise<ResolvedModule>;
 }

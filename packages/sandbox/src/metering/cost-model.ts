@@ -48,8 +48,8 @@ export const CostModel = {
  * The most gas a run can spend past an exhausted budget before it is stopped, whatever the
  * module's shape: when a check refuses (the counter below zero and no refill), the gas charged
  * past the budget is at most this much — the unchecked charges since the previous check
- * (at most {@link UNCHECKED_LIMIT}, work that ran) plus the refused charge (at most
- * {@link SEGMENT_LIMIT}, work that never runs). Only the dynamic pre-charge of a bulk operation,
+ * (at most `UNCHECKED_LIMIT`, work that ran) plus the refused charge (at most
+ * `SEGMENT_LIMIT`, work that never runs). Only the dynamic pre-charge of a bulk operation,
  * `memory.grow` or `memory.atomic.wait`, refused before it runs, can count for more.
  */
 export const MAX_GAS_OVERRUN = 10_000;

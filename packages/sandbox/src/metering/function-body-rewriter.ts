@@ -60,7 +60,7 @@ interface ChargeEvent {
   cost: number;
   /**
    * Checked charges (function entry, loop heads, handlers, and any charge that would otherwise
-   * let unchecked gas pass {@link UNCHECKED_LIMIT}) may call out; the others only subtract.
+   * let unchecked gas pass `UNCHECKED_LIMIT`) may call out; the others only subtract.
    */
   checked: boolean;
   /**

@@ -166,7 +166,7 @@ function readTableLimits(bytes: Uint8Array): Limits[] {
 /**
  * Caps every memory of a module (defined or imported) at `maxMemoryPages`, so `memory.grow`
  * beyond it returns -1, and, with `options.maxTableElements`, every table (defined or imported)
- * so that all tables together never hold more elements than that (see {@link capTables});
+ * so that all tables together never hold more elements than that (see `capTables`);
  * everything else is copied as is. Lets one metered module serve several limits. Pure, like
  * {@link meter}.
  * @throws {@link MemoryLimitError} when a memory's initial size is above the limit.

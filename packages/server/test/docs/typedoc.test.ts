@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,12 +33,38 @@ describe("npm run docs (TypeDoc for all four packages)", () => {
     expect("code" in result ? result.code : 0, output).toBe(0);
     expect(output).not.toMatch(/does not have any documentation/);
     expect(output).not.toMatch(/\[(warning|error)\]/);
+    // Modules are titled by package name (`@wasm-relay/client`), not by path (`client/src`).
     const modules = await readdir(join(out, "modules"));
-    for (const entry of ["core", "sandbox", "server", "client"]) {
-      expect(
-        modules.some((file) => file.startsWith(entry)),
-        `${entry} in ${modules.join(", ")}`,
-      ).toBe(true);
+    for (const name of [
+      "@wasm-relay/core",
+      "@wasm-relay/core/sse",
+      "@wasm-relay/core/testing",
+      "@wasm-relay/sandbox",
+      "@wasm-relay/server",
+      "@wasm-relay/client",
+      "@wasm-relay/client/validation",
+    ]) {
+      const file = `${name.replace(/[@/]/g, "_")}.html`;
+      expect(modules, name).toContain(file);
+      expect(await readFile(join(out, "modules", file), "utf8"), name).toContain(
+        `<h1>Module ${name}</h1>`,
+      );
     }
+    expect(modules.join(", ")).not.toMatch(/src/);
+    // The index page is the README.
+    const index = await readFile(join(out, "index.html"), "utf8");
+    expect(index).toMatch(/Quick start/);
+    expect(index).toMatch(/wasm-relay/);
+    expect(index).toMatch(/Benchmarks/);
+  });
+
+  it("checks links and documentation of properties (typedoc.json)", async () => {
+    const config = JSON.parse(await readFile(join(ROOT, "typedoc.json"), "utf8"));
+    expect(config.readme).toBe("README.md");
+    expect(config.validation).toMatchObject({ invalidLink: true, notDocumented: true });
+    expect(config.treatValidationWarningsAsErrors).toBe(true);
+    expect(config.requiredToBeDocumented).toEqual(
+      expect.arrayContaining(["Property", "Interface", "Function", "Class", "Method", "Variable"]),
+    );
   });
 });
