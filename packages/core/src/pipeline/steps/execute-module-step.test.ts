@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ExecutorUnavailableError } from "../../ports/executor.js";
+import { METRIC_NAMES } from "../../ports/metrics.js";
+import { executeModule, toResponse } from "./execute-module-step.js";
+import { isStop } from "./pipeline-context.js";
+import { publishRequested } from "./publish-requested-step.js";
+import { reportUnresolved } from "./report-unresolved-step.js";
+import { gatedContext, testPorts } from "./step-test-ports.js";
+
+async function runnable(ports: ReturnType<typeof testPorts>["ports"]) {
+  const context = await reportUnresolved(ports, await publishRequested(ports, gatedContext()));
+  if (isStop(context)) throw new Error("stopped");
+  return context;
+}
+
+describe("executeModule", () => {
+  it("runs the module under the authorized policy and builds the response", async () => {
+    const { ports, tasks } = testPorts();
+    const outcome = await executeModule(ports, await runnable(ports));
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        requestId: "r1",
+        inputs: [5, 3],
+        policy: expect.objectContaining({ max_gas: 1234 }),
+      }),
+    ]);
+    expect(outcome).toMatchObject({
+      response: {
+        success: true,
+        output: 8,
+        gas_used: 4,
+        duration: 1.234,
+        request_id: "r1",
+        resolved_cid: "bafk-adder",
+        executed_at: "2026-01-01T00:00:00.000Z",
+      },
+    });
+  });
+
+  it("an executor that cannot take the work stops the call as unavailable", async () => {
+    const { ports, metrics } = testPorts();
+    ports.executor = {
+      async execute() {
+        throw new ExecutorUnavailableError("queue full", 2000);
+      },
+    };
+    expect(await executeModule(ports, await runnable(ports))).toEqual({
+      stop: { kind: "unavailable", message: "queue full", retryAfterMs: 2000, requestId: "r1" },
+    });
+    expect(metrics.count(METRIC_NAMES.error, { code: "executor_unavailable" })).toBe(1);
+  });
+
+  it("throws any other executor error on", async () => {
+    const { ports } = testPorts();
+    ports.executor = {
+      async execute() {
+        throw new TypeError("bug");
+      },
+    };
+    await expect(executeModule(ports, await runnable(ports))).rejects.toThrow("bug");
+  });
+
+  it("keeps the output of a failed run and its error", () => {
+    const failed = toResponse(
+      {
+        success: false,
+        error: { code: "trap", message: "unreachable" },
+        output: "partial",
+        gasUsed: 9,
+        durationMs: 2,
+      },
+      "r1",
+      "bafk",
+      0,
+    );
+    expect(failed).toMatchObject({ success: false, error: { code: "trap" }, output: "partial" });
+  });
+});
