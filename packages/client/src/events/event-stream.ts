@@ -1,6 +1,10 @@
 import type { EventsLostNotice, ExecutionEvent } from "@wasm-relay/core";
-import { TERMINAL_EXECUTION_EVENT_TYPES } from "@wasm-relay/core";
-import { SSE_CONTENT_TYPE, SSE_EVENTS_LOST_EVENT, type SseMessage } from "@wasm-relay/core/sse";
+import {
+  SSE_CONTENT_TYPE,
+  SSE_EVENTS_LOST_EVENT,
+  type SseMessage,
+  TERMINAL_EXECUTION_EVENT_TYPES,
+} from "@wasm-relay/core/sse";
 import { RelayError } from "../errors/relay-error.js";
 import {
   ConnectionError,
