@@ -1,6 +1,7 @@
 import { ByteReader } from "../binary/byte-reader.js";
 import type { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { AtomicOpcode, MiscOpcode, Opcode, TypeCode } from "../binary/opcodes.js";
 import {
   CALLEE_TAIL,
   CostModel,
@@ -9,6 +10,7 @@ import {
   UNCHECKED_LIMIT,
 } from "./cost-model.js";
 import { requireWithinLimit } from "./engine-limits.js";
+import { numericCost, skipMiscImmediates, unsupportedInstruction } from "./function-body-survey.js";
 import { type FunctionSnippets, snippetsFor } from "./function-snippets.js";
 import {
   skipAtomicImmediates,
@@ -36,20 +38,10 @@ export interface RewriteContext {
   /** Index of the helper charging `memory.atomic.wait32/64` by its timeout operand. */
   chargeWait: number;
   /**
-   * For a function charged at its call sites (see {@link FunctionStatistics.leaf}): its whole
+   * For a function charged at its call sites (a leaf, see {@link surveyFunctionBody}): its whole
    * static cost, by original function index; undefined for every other function.
    */
   callSiteCost(index: number): number | undefined;
-}
-
-/** What a first pass over a function body learns. */
-export interface FunctionStatistics {
-  /** No loop, call, exception handling, `ref.func` or dynamic-cost operation. */
-  leaf: boolean;
-  /** Cost of every non-structural instruction of the body: an upper bound of any run of it. */
-  staticCost: number;
-  /** Functions named by `ref.func` in the body. */
-  referencedFunctions: number[];
 }
 
 const EventKind = { Charge: 0, Insert: 1, ReplaceFunctionIndex: 2 } as const;
@@ -105,20 +97,21 @@ interface ReplaceEvent {
 }
 type RewriteEvent = ChargeEvent | InsertEvent | ReplaceEvent;
 
-function unsupported(opcode: number, offset: number): never {
-  throw new InvalidModuleError(
-    `unsupported instruction 0x${opcode.toString(16)} (not enabled by default in Node 20)`,
-    offset,
-  );
-}
-
-/** Cost of a numeric instruction (0x45–0xC4). */
-function numericCost(opcode: number): number {
-  if ((opcode >= 0x6d && opcode <= 0x70) || (opcode >= 0x7f && opcode <= 0x82))
-    return CostModel.division;
-  if (opcode === 0x91 || opcode === 0x95 || opcode === 0x9f || opcode === 0xa3)
-    return CostModel.floatDivision;
-  return CostModel.instruction;
+/** The dynamic-cost helper called before a {@link Opcode.misc} instruction, if it needs one. */
+function miscHelperCall(snippets: FunctionSnippets, subOpcode: number): Uint8Array | undefined {
+  switch (subOpcode) {
+    case MiscOpcode.memoryInit:
+    case MiscOpcode.memoryCopy:
+    case MiscOpcode.memoryFill:
+      return snippets.helperCalls.bytes;
+    case MiscOpcode.tableInit:
+    case MiscOpcode.tableCopy:
+    case MiscOpcode.tableGrow:
+    case MiscOpcode.tableFill:
+      return snippets.helperCalls.elements;
+    default:
+      return undefined;
+  }
 }
 
 /** Value of a point: the most unchecked gas charged since the last check when it is reached. */
@@ -165,7 +158,6 @@ export function rewriteFunctionBody(
   parameterCount: number,
   context: RewriteContext,
   writer: ByteWriter,
-  statistics?: FunctionStatistics,
 ): void {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
@@ -179,9 +171,8 @@ export function rewriteFunctionBody(
   const headerStart = new ByteReader(bytes, start, end);
   headerStart.u32();
   writer.u32(localGroups + 1).bytes(bytes.subarray(headerStart.position, codeStart));
-  writer.u8(0x01).u8(0x7e); // one i64: the gas counter
+  writer.u8(0x01).u8(TypeCode.i64); // one local group of one i64: the gas counter
   const snippets = snippetsFor(context, localCount);
-  const recording = statistics === undefined;
 
   const events: RewriteEvent[] = [];
   events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
@@ -210,11 +201,8 @@ export function rewriteFunctionBody(
       entry: dead ? Number.NEGATIVE_INFINITY : entry,
     };
     after = After.Nothing;
-    if (recording) events.push(segment);
+    events.push(segment);
   };
-  let staticCost = 0;
-  let leaf = true;
-  const referencedFunctions: number[] = [];
   /** Start of the instruction being read. */
   let instructionStart = codeStart;
   /**
@@ -223,7 +211,6 @@ export function rewriteFunctionBody(
    * SEGMENT_LIMIT), a checked segment starts at the instruction instead.
    */
   const charge = (cost: number = CostModel.instruction) => {
-    staticCost += cost;
     if (dead) return;
     // A checked segment is cut too, so that no charge in advance exceeds SEGMENT_LIMIT (unless
     // one instruction does): a refused check counts at most MAX_GAS_OVERRUN past the budget.
@@ -252,11 +239,11 @@ export function rewriteFunctionBody(
     frames.push({ kind, arrivals: [], start, reachable: !dead, hasElse: false });
   };
   const insert = (at: number, code: Uint8Array) => {
-    if (recording) events.push({ kind: EventKind.Insert, at, code });
+    events.push({ kind: EventKind.Insert, at, code });
   };
   /** Records a function index (call, return_call, ref.func) to renumber when functions move. */
   const replaceFunctionIndex = (at: number, opcode: number, index: number) => {
-    if (recording && context.remapsFunctions) {
+    if (context.remapsFunctions) {
       events.push({
         kind: EventKind.ReplaceFunctionIndex,
         at,
@@ -285,22 +272,20 @@ export function rewriteFunctionBody(
     instructionStart = at;
     const opcode = reader.u8();
     switch (opcode) {
-      case 0x02: // block
+      case Opcode.block: // block
         skipBlockType(reader);
         openFrame("block");
         break;
-      case 0x06: // try
+      case Opcode.try: // try
         skipBlockType(reader);
-        leaf = false;
         openFrame("try");
         break;
-      case 0x03: // loop: the back-edge target, checked on every iteration
+      case Opcode.loop: // loop: the back-edge target, checked on every iteration
         skipBlockType(reader);
-        leaf = false;
         openFrame("loop");
         startSegment(true, 0);
         break;
-      case 0x04: {
+      case Opcode.if: {
         // if
         skipBlockType(reader);
         charge();
@@ -309,7 +294,7 @@ export function rewriteFunctionBody(
         startSegment(false, pointValue(condition));
         break;
       }
-      case 0x05: {
+      case Opcode.else: {
         // else
         const frame = frames[frames.length - 1];
         if (frame?.kind !== "if" || !frame.start)
@@ -320,11 +305,10 @@ export function rewriteFunctionBody(
         startSegment(false, pointValue(frame.start));
         break;
       }
-      case 0x07: // catch tag: a callee may have spent gas before throwing
-      case 0x19: {
+      case Opcode.catch: // catch tag: a callee may have spent gas before throwing
+      case Opcode.catchAll: {
         // catch_all
-        if (opcode === 0x07) reader.u32();
-        leaf = false;
+        if (opcode === Opcode.catch) reader.u32();
         const frame = frames[frames.length - 1];
         if (frame?.kind !== "try") throw new InvalidModuleError("catch outside a try", at);
         if (!dead) frame.arrivals.push(here());
@@ -334,7 +318,7 @@ export function rewriteFunctionBody(
         charge(CostModel.handler);
         break;
       }
-      case 0x0b: {
+      case Opcode.end: {
         // end
         const frame = frames.pop();
         if (!frame) {
@@ -342,53 +326,45 @@ export function rewriteFunctionBody(
             throw new InvalidModuleError("code after the function's final end", reader.position);
           if (!dead) exits.push(here());
           settleExits();
-          if (statistics) {
-            statistics.leaf = leaf;
-            statistics.staticCost = staticCost;
-            statistics.referencedFunctions = referencedFunctions;
-            return;
-          }
           emit(bytes, codeStart, end, events, context, snippets, writer);
           return;
         }
         closeFrame(frame);
         break;
       }
-      case 0x18: {
+      case Opcode.delegate: {
         // delegate label: ends a try block
         reader.u32();
-        leaf = false;
         const frame = frames.pop();
         if (frame?.kind !== "try") throw new InvalidModuleError("delegate outside a try", at);
         closeFrame(frame);
         break;
       }
-      case 0x00: // unreachable
+      case Opcode.unreachable: // unreachable
         charge();
         dead = true;
         break;
-      case 0x0f: // return
+      case Opcode.return: // return
         charge();
         branch(frames.length);
         dead = true;
         break;
-      case 0x08: // throw tag
-      case 0x09: // rethrow label: the handler that catches it is checked
+      case Opcode.throw: // throw tag
+      case Opcode.rethrow: // rethrow label: the handler that catches it is checked
         reader.u32();
-        leaf = false;
         charge(CostModel.throw);
         dead = true;
         break;
-      case 0x0c: // br label
-      case 0x0d: {
+      case Opcode.br: // br label
+      case Opcode.brIf: {
         // br_if label
         const label = reader.u32();
         charge();
         branch(label);
-        if (opcode === 0x0c) dead = true;
+        if (opcode === Opcode.br) dead = true;
         break;
       }
-      case 0x0e: {
+      case Opcode.brTable: {
         // br_table
         const count = reader.u32();
         const labels = new Set<number>();
@@ -398,16 +374,15 @@ export function rewriteFunctionBody(
         dead = true;
         break;
       }
-      case 0x10: // call
-      case 0x12: {
+      case Opcode.call: // call
+      case Opcode.returnCall: {
         // return_call
         const index = reader.u32();
-        leaf = false;
         // A leaf callee is charged here, in this block, instead of in its own body.
         const leafCost = context.callSiteCost(index);
         charge(CostModel.call + (leafCost ?? 0));
         replaceFunctionIndex(at, opcode, index);
-        if (opcode === 0x12) {
+        if (opcode === Opcode.returnCall) {
           // Neither a leaf nor the host checks: what this function charged unchecked goes back
           // to its caller with the callee's result, as at a return.
           if (leafCost !== undefined || index < context.importedFunctions) branch(frames.length);
@@ -422,150 +397,114 @@ export function rewriteFunctionBody(
         }
         break;
       }
-      case 0xd2: {
+      case Opcode.refFunc: {
         // ref.func
         const index = reader.u32();
-        leaf = false;
-        referencedFunctions.push(index);
         replaceFunctionIndex(at, opcode, index);
         charge();
         break;
       }
-      case 0x11: // call_indirect type table (a table may hold host functions)
-      case 0x13: // return_call_indirect
+      case Opcode.callIndirect: // call_indirect type table (a table may hold host functions)
+      case Opcode.returnCallIndirect: // return_call_indirect
         reader.u32();
         reader.u32();
-        leaf = false;
         charge(CostModel.callIndirect);
-        if (opcode === 0x11) insert(reader.position, snippets.syncIn);
-        if (opcode === 0x13) {
+        if (opcode === Opcode.callIndirect) insert(reader.position, snippets.syncIn);
+        if (opcode === Opcode.returnCallIndirect) {
           branch(frames.length); // the table may hold a host function: as at a return
           dead = true;
         } else {
           after = After.MaybeHostCall;
         }
         break;
-      case 0x01: // nop
-      case 0x1a: // drop
-      case 0x1b: // select
-      case 0xd1: // ref.is_null
+      case Opcode.nop: // nop
+      case Opcode.drop: // drop
+      case Opcode.select: // select
+      case Opcode.refIsNull: // ref.is_null
         charge();
         break;
-      case 0x1c: {
+      case Opcode.selectTyped: {
         // select with types
         const count = reader.u32();
         reader.skip(count);
         charge();
         break;
       }
-      case 0x20:
-      case 0x21:
-      case 0x22:
-      case 0x23:
-      case 0x24:
-      case 0x25: // table.get
-      case 0x26: // table.set
+      case Opcode.localGet:
+      case Opcode.localSet:
+      case Opcode.localTee:
+      case Opcode.globalGet:
+      case Opcode.globalSet:
+      case Opcode.tableGet: // table.get
+      case Opcode.tableSet: // table.set
         reader.u32();
         charge();
         break;
-      case 0x3f: // memory.size
+      case Opcode.memorySize: // memory.size
         reader.u32();
         charge();
         break;
-      case 0x40: // memory.grow: charged per requested page
+      case Opcode.memoryGrow: // memory.grow: charged per requested page
         reader.u32();
-        leaf = false;
         charge();
         insert(at, snippets.helperCalls.pages);
         break;
-      case 0x41:
+      case Opcode.i32Const:
         reader.skipSigned(32);
         charge();
         break;
-      case 0x42:
+      case Opcode.i64Const:
         reader.skipSigned(64);
         charge();
         break;
-      case 0x43:
+      case Opcode.f32Const:
         reader.skip(4);
         charge();
         break;
-      case 0x44:
+      case Opcode.f64Const:
         reader.skip(8);
         charge();
         break;
-      case 0xd0: {
+      case Opcode.refNull: {
         // ref.null
         const type = reader.u8();
-        if (type !== 0x70 && type !== 0x6f) unsupported(opcode, at);
+        if (type !== TypeCode.funcref && type !== TypeCode.externref)
+          unsupportedInstruction(opcode, at);
         charge();
         break;
       }
-      case 0xfc: {
+      case Opcode.misc: {
         const sub = reader.u32();
-        let helper: Uint8Array | undefined;
-        if (sub >= 8 && sub !== 9 && sub !== 13 && sub !== 16) leaf = false;
-        if (sub <= 7) {
-          // saturating float-to-int
-        } else if (sub === 8) {
-          // memory.init data memory
-          reader.u32();
-          reader.u32();
-          helper = snippets.helperCalls.bytes;
-        } else if (sub === 9 || sub === 13) {
-          // data.drop, elem.drop
-          reader.u32();
-        } else if (sub === 10) {
-          // memory.copy
-          reader.u32();
-          reader.u32();
-          helper = snippets.helperCalls.bytes;
-        } else if (sub === 11) {
-          // memory.fill
-          reader.u32();
-          helper = snippets.helperCalls.bytes;
-        } else if (sub === 12 || sub === 14) {
-          // table.init elem table, table.copy table table
-          reader.u32();
-          reader.u32();
-          helper = snippets.helperCalls.elements;
-        } else if (sub === 15 || sub === 17) {
-          // table.grow, table.fill
-          reader.u32();
-          helper = snippets.helperCalls.elements;
-        } else if (sub === 16) {
-          // table.size
-          reader.u32();
-        } else {
-          throw new InvalidModuleError(`unknown instruction 0xfc 0x${sub.toString(16)}`, at);
-        }
+        skipMiscImmediates(reader, sub, at);
         charge();
+        const helper = miscHelperCall(snippets, sub);
         if (helper) insert(at, helper);
         break;
       }
-      case 0xfd:
+      case Opcode.simd:
         skipSimdImmediates(reader, reader.u32(), at);
         charge();
         break;
-      case 0xfe: {
+      case Opcode.atomic: {
         const sub = reader.u32();
         skipAtomicImmediates(reader, sub, at);
-        charge(sub === 0x01 || sub === 0x02 ? CostModel.atomicWait : CostModel.instruction);
-        if (sub === 0x01 || sub === 0x02) {
+        const wait =
+          sub === AtomicOpcode.memoryAtomicWait32 || sub === AtomicOpcode.memoryAtomicWait64;
+        charge(wait ? CostModel.atomicWait : CostModel.instruction);
+        if (wait) {
           // memory.atomic.wait32/64: charged by its timeout (the top of the stack)
-          leaf = false;
           insert(at, snippets.helperCalls.wait);
         }
         break;
       }
       default:
-        if (opcode >= 0x28 && opcode <= 0x3e) {
+        if (opcode >= Opcode.firstLoad && opcode <= Opcode.lastStore) {
           skipMemoryArgument(reader);
           charge();
-        } else if (opcode >= 0x45 && opcode <= 0xc4) {
+        } else if (opcode >= Opcode.firstNumeric && opcode <= Opcode.lastNumeric) {
           charge(numericCost(opcode));
         } else {
-          unsupported(opcode, at);
+          unsupportedInstruction(opcode, at);
         }
     }
   }

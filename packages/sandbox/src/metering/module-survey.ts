@@ -9,11 +9,7 @@ import {
 } from "../binary/module-info.js";
 import { type Section, SectionId } from "../binary/sections.js";
 import { MAX_LEAF_COST } from "./cost-model.js";
-import {
-  type FunctionStatistics,
-  type RewriteContext,
-  rewriteFunctionBody,
-} from "./function-body-rewriter.js";
+import { type SurveyContext, surveyFunctionBody } from "./function-body-survey.js";
 import { copyConstantExpression, rewriteElementSection } from "./function-references.js";
 
 /** What metering needs to know about a module before rewriting it. */
@@ -127,7 +123,7 @@ export function findLeafFunctions(
   bytes: Uint8Array,
   sections: Section[],
   counts: ModuleCounts,
-  context: RewriteContext,
+  context: SurveyContext,
   leafCosts: Map<number, number>,
 ): void {
   const code = sections.find((entry) => entry.id === SectionId.code);
@@ -135,16 +131,13 @@ export function findLeafFunctions(
   const reader = new ByteReader(bytes, code.start, code.end);
   const count = reader.u32();
   const candidates = new Map<number, number>();
-  const scratch = new ByteWriter(16);
   for (let index = 0; index < count; index++) {
     const size = reader.u32();
     const start = reader.position;
     reader.skip(size);
     const parameters = counts.parameterCounts[index];
     if (parameters === undefined) throw new InvalidModuleError("code entry without a function");
-    const statistics: FunctionStatistics = { leaf: false, staticCost: 0, referencedFunctions: [] };
-    scratch.length = 0;
-    rewriteFunctionBody(bytes, start, start + size, parameters, context, scratch, statistics);
+    const statistics = surveyFunctionBody(bytes, start, start + size, parameters, context);
     for (const referenced of statistics.referencedFunctions)
       counts.escapingFunctions.add(referenced);
     if (statistics.leaf && statistics.staticCost <= MAX_LEAF_COST)

@@ -2,6 +2,7 @@ import { ByteReader } from "../binary/byte-reader.js";
 import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { readLimits, readValueType } from "../binary/module-info.js";
+import { Opcode, TypeCode } from "../binary/opcodes.js";
 import { readSections, SectionId } from "../binary/sections.js";
 import { CostModel } from "./cost-model.js";
 import { EngineLimits, requireWithinLimit } from "./engine-limits.js";
@@ -37,19 +38,19 @@ const SECTION_ORDER: Record<number, number> = {
 
 function chargeSuffix(gasGlobal: number, gasOut: number): Uint8Array {
   return new ByteWriter(24)
-    .u8(0x7d) // i64.sub
-    .u8(0x24)
-    .u32(gasGlobal) // global.set
-    .u8(0x23)
-    .u32(gasGlobal) // global.get
-    .u8(0x42)
-    .u8(0x00) // i64.const 0
-    .u8(0x53) // i64.lt_s
-    .u8(0x04)
-    .u8(0x40) // if
-    .u8(0x10)
-    .u32(gasOut) // call $gas_out
-    .u8(0x0b) // end
+    .u8(Opcode.i64Sub)
+    .u8(Opcode.globalSet)
+    .u32(gasGlobal)
+    .u8(Opcode.globalGet)
+    .u32(gasGlobal)
+    .u8(Opcode.i64Const)
+    .u8(0)
+    .u8(Opcode.i64LtS)
+    .u8(Opcode.if)
+    .u8(TypeCode.emptyBlock)
+    .u8(Opcode.call)
+    .u32(gasOut) // $gas_out
+    .u8(Opcode.end)
     .toBytes();
 }
 
@@ -57,17 +58,17 @@ function chargeSuffix(gasGlobal: number, gasOut: number): Uint8Array {
 function dynamicChargeBody(gasGlobal: number, gasOut: number, scale: Uint8Array): Uint8Array {
   const suffix = chargeSuffix(gasGlobal, gasOut);
   return new ByteWriter(48)
-    .u8(0x00) // no locals
-    .u8(0x23)
+    .u8(0) // no locals
+    .u8(Opcode.globalGet)
     .u32(gasGlobal)
-    .u8(0x20)
-    .u8(0x00) // local.get 0
-    .u8(0xad) // i64.extend_i32_u
+    .u8(Opcode.localGet)
+    .u8(0)
+    .u8(Opcode.i64ExtendI32U)
     .bytes(scale)
     .bytes(suffix)
-    .u8(0x20)
-    .u8(0x00)
-    .u8(0x0b)
+    .u8(Opcode.localGet)
+    .u8(0)
+    .u8(Opcode.end)
     .toBytes();
 }
 
@@ -84,26 +85,41 @@ function waitChargeBody(gasGlobal: number, gasOut: number): Uint8Array {
   const overhead = BigInt(CostModel.waitOverheadNanoseconds);
   // Below this timeout the product stays below infiniteWait (no wrap-around).
   const largest = infinite / perNanosecond - overhead;
-  return new ByteWriter(64)
-    .u8(0x00) // no locals
-    .u8(0x23)
-    .u32(gasGlobal)
-    .bytes(new Uint8Array([0x20, 0x00, 0x42])) // local.get 0; i64.const
-    .signed(overhead)
-    .bytes(new Uint8Array([0x7c, 0x42])) // i64.add; i64.const
-    .signed(perNanosecond)
-    .u8(0x7e) // i64.mul
-    .u8(0x42)
-    .signed(infinite)
-    .bytes(new Uint8Array([0x20, 0x00, 0x42])) // local.get 0; i64.const
-    .signed(largest)
-    .bytes(new Uint8Array([0x54, 0x1b])) // i64.lt_u; select: the product when small, else infinite
-    .bytes(new Uint8Array([0x42, 0x00, 0x20, 0x00, 0x42, 0x00, 0x52, 0x1b])) // 0 when timeout = 0
-    .bytes(suffix)
-    .u8(0x20)
-    .u8(0x00)
-    .u8(0x0b)
-    .toBytes();
+  return (
+    new ByteWriter(64)
+      .u8(0) // no locals
+      .u8(Opcode.globalGet)
+      .u32(gasGlobal)
+      .bytes(new Uint8Array([Opcode.localGet, 0, Opcode.i64Const]))
+      .signed(overhead)
+      .bytes(new Uint8Array([Opcode.i64Add, Opcode.i64Const]))
+      .signed(perNanosecond)
+      .u8(Opcode.i64Mul)
+      .u8(Opcode.i64Const)
+      .signed(infinite)
+      .bytes(new Uint8Array([Opcode.localGet, 0, Opcode.i64Const]))
+      .signed(largest)
+      // select: the product when small, else infinite
+      .bytes(new Uint8Array([Opcode.i64LtU, Opcode.select]))
+      // 0 when timeout = 0
+      .bytes(
+        new Uint8Array([
+          Opcode.i64Const,
+          0,
+          Opcode.localGet,
+          0,
+          Opcode.i64Const,
+          0,
+          Opcode.i64Ne,
+          Opcode.select,
+        ]),
+      )
+      .bytes(suffix)
+      .u8(Opcode.localGet)
+      .u8(0)
+      .u8(Opcode.end)
+      .toBytes()
+  );
 }
 
 function section(writer: ByteWriter, id: number, payload: Uint8Array): void {
@@ -283,38 +299,50 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
 
   function appendGasGlobal(out: ByteWriter): void {
     const initial = options.initialGas ?? (refill ? 0n : MAX_I64);
-    out.u8(0x7e).u8(0x01).u8(0x42).signed(initial).u8(0x0b);
+    // i64, mutable, initialised by i64.const <initial>
+    out.u8(TypeCode.i64).u8(0x01).u8(Opcode.i64Const).signed(initial).u8(Opcode.end);
   }
 
   function appendHelperBodies(out: ByteWriter): void {
     const gasOutBody = refill
       ? new ByteWriter(32)
-          .u8(0x00)
-          .u8(0x23)
+          .u8(0) // no locals
+          .u8(Opcode.globalGet)
           .u32(gasGlobal)
-          .u8(0x10)
+          .u8(Opcode.call)
           .u32(refillFunction)
-          .u8(0x24)
+          .u8(Opcode.globalSet)
           .u32(gasGlobal)
-          .u8(0x23)
+          .u8(Opcode.globalGet)
           .u32(gasGlobal)
-          .bytes(new Uint8Array([0x42, 0x00, 0x53, 0x04, 0x40, 0x00, 0x0b, 0x0b]))
+          .bytes(
+            new Uint8Array([
+              Opcode.i64Const,
+              0,
+              Opcode.i64LtS,
+              Opcode.if,
+              TypeCode.emptyBlock,
+              Opcode.unreachable,
+              Opcode.end,
+              Opcode.end,
+            ]),
+          )
           .toBytes()
-      : new Uint8Array([0x00, 0x00, 0x0b]);
+      : new Uint8Array([0, Opcode.unreachable, Opcode.end]); // no locals; unreachable
     const shiftBytes = new ByteWriter(4)
-      .u8(0x42)
+      .u8(Opcode.i64Const)
       .signed(BigInt(Math.log2(CostModel.bytesPerUnit)))
-      .u8(0x88)
+      .u8(Opcode.i64ShrU)
       .toBytes();
     const multiplyElements = new ByteWriter(8)
-      .u8(0x42)
+      .u8(Opcode.i64Const)
       .signed(BigInt(CostModel.perElement))
-      .u8(0x7e)
+      .u8(Opcode.i64Mul)
       .toBytes();
     const multiplyPages = new ByteWriter(4)
-      .u8(0x42)
+      .u8(Opcode.i64Const)
       .signed(BigInt(CostModel.perPage))
-      .u8(0x7e)
+      .u8(Opcode.i64Mul)
       .toBytes();
     const bodies = [
       gasOutBody,
@@ -333,9 +361,9 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
   // ADDED_TYPES types: (i64) -> i64, () -> (), (i32) -> i32.
   const appendTypes = (writer: ByteWriter) =>
     writer
-      .bytes(new Uint8Array([0x60, 0x01, 0x7e, 0x01, 0x7e]))
-      .bytes(new Uint8Array([0x60, 0x00, 0x00]))
-      .bytes(new Uint8Array([0x60, 0x01, 0x7f, 0x01, 0x7f]));
+      .bytes(new Uint8Array([TypeCode.function, 1, TypeCode.i64, 1, TypeCode.i64]))
+      .bytes(new Uint8Array([TypeCode.function, 0, 0]))
+      .bytes(new Uint8Array([TypeCode.function, 1, TypeCode.i32, 1, TypeCode.i32]));
   if (!present.has(SectionId.type))
     added.push({
       id: SectionId.type,
