@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { httpProblem } from "./http-problem.js";
+import type { AnyRouteDefinition, RouteDefinition } from "./route-definition.js";
 
 /** What a route handler receives. */
 export interface RouteContext {
@@ -23,25 +24,45 @@ interface Route {
   handler: RouteHandler;
 }
 
-/** A minimal method + path router: `/modules/:cid` style patterns, 404 and 405 with `Allow`. */
+/**
+ * A minimal method + path router over route definitions (`/modules/{cid}` style templates), 404
+ * and 405 with `Allow`. It serves only what it is given as {@link RouteDefinition}s, so every
+ * route it serves is one the OpenAPI document built from {@link RouteTable.definitions} lists.
+ */
 export class RouteTable {
   readonly #routes: Route[] = [];
+  readonly #definitions: AnyRouteDefinition[] = [];
 
-  /** Adds a route. Patterns are literal segments and `:name` parameters. */
-  add(method: string, path: string, handler: RouteHandler): this {
+  /**
+   * Serves a route: its handler is built from `dependencies`. Earlier routes win when two
+   * templates match a path.
+   */
+  add<Dependencies>(definition: RouteDefinition<Dependencies>, dependencies: Dependencies): this {
     const names: string[] = [];
-    const source = path
+    const source = definition.path
       .split("/")
       .map((segment) => {
-        if (segment.startsWith(":")) {
-          names.push(segment.slice(1));
+        const parameter = /^\{([^}]+)\}$/.exec(segment);
+        if (parameter) {
+          names.push(parameter[1]!);
           return "([^/]+)";
         }
         return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       })
       .join("/");
-    this.#routes.push({ method, pattern: new RegExp(`^${source}$`), names, handler });
+    this.#routes.push({
+      method: definition.method,
+      pattern: new RegExp(`^${source}$`),
+      names,
+      handler: definition.handler(dependencies),
+    });
+    this.#definitions.push(definition as AnyRouteDefinition);
     return this;
+  }
+
+  /** The definitions of the routes served, in the order they were added. */
+  get definitions(): readonly AnyRouteDefinition[] {
+    return this.#definitions;
   }
 
   /**

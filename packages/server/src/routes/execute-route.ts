@@ -1,11 +1,21 @@
 import type { Relay, RelayOutcome } from "@wasm-relay/core";
-import { outcomeToHttp } from "@wasm-relay/core";
+import { executeRequestSchema, executeResponseSchema, outcomeToHttp } from "@wasm-relay/core";
 import { httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
+import { defineRoute, schemaComponent } from "../http/route-definition.js";
 import type { RouteHandler } from "../http/route-table.js";
 import { shuttingDownProblem } from "../http/shutting-down.js";
 import { writeJson } from "../http/write-answer.js";
 import type { Authenticator } from "../identity/authenticator.js";
+import {
+  headerReference,
+  internalErrorResponse,
+  jsonResponse,
+  problemResponse,
+  rateLimitHeaders,
+  unauthenticatedResponse,
+} from "../openapi/route-responses.js";
+import type { RouteDependencies } from "./route-dependencies.js";
 
 /** Longest `Idempotency-Key` header accepted, as for the body's `idempotency_key`. */
 const LONGEST_IDEMPOTENCY_KEY = 255;
@@ -53,3 +63,72 @@ export function executeRoute(options: {
     writeJson(response, answer.status, answer.body, answer.headers);
   };
 }
+
+/** `POST /intent/execute-wasm`: its handler, parameters, bodies and every status it answers. */
+export const executeRouteDefinition = defineRoute<RouteDependencies>({
+  method: "POST",
+  path: "/intent/execute-wasm",
+  operationId: "executeWasm",
+  summary: "Execute a WebAssembly module",
+  description:
+    "Runs one module under a resource policy. An execution that ran and failed (trap, timeout, out of gas, memory limit) is a result: 200 with `success: false`. The same request (same user, module, inputs, entry and policy, or the same idempotency key) within the idempotency TTL is answered by replaying the recorded response with `Idempotent-Replayed: true`.",
+  tags: ["execution"],
+  security: "caller",
+  parameters: [
+    {
+      name: "Idempotency-Key",
+      in: "header",
+      required: false,
+      description:
+        "Explicit idempotency key (same as the body's `idempotency_key`; if both are sent they must be equal).",
+      schema: { type: "string", minLength: 1, maxLength: LONGEST_IDEMPOTENCY_KEY },
+    },
+    { $ref: "#/components/parameters/SessionId" },
+  ],
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: schemaComponent("ExecuteRequest", executeRequestSchema, "input"),
+      },
+    },
+  },
+  responses: {
+    "200": jsonResponse(
+      "The module ran: `success` says whether it succeeded.",
+      schemaComponent("ExecuteResponse", executeResponseSchema, "output"),
+      { ...rateLimitHeaders, "Idempotent-Replayed": headerReference("IdempotentReplayed") },
+    ),
+    "400": problemResponse(
+      "The body is not valid JSON or does not match the request schema; `details` names each wrong member.",
+    ),
+    "401": unauthenticatedResponse,
+    "403": problemResponse("The authorizer refused; `reason` says why.", rateLimitHeaders),
+    "404": problemResponse("No module answers to `cid`."),
+    "409": problemResponse("A request with this idempotency key is still running.", {
+      ...rateLimitHeaders,
+      "Retry-After": headerReference("RetryAfter"),
+    }),
+    "413": problemResponse("The body is larger than `RELAY_MAX_BODY_BYTES`."),
+    "415": problemResponse("The body is not `application/json`."),
+    "422": problemResponse(
+      "The idempotency key was used for a different request, or the module's bytes failed verification.",
+      rateLimitHeaders,
+    ),
+    "429": problemResponse(
+      "Rate limit exceeded; `retry_after` and `Retry-After` say when to retry.",
+      { ...rateLimitHeaders, "Retry-After": headerReference("RetryAfter") },
+    ),
+    "500": internalErrorResponse,
+    "503": problemResponse(
+      "The executor cannot take work now (`executor-unavailable`: queue full or shutting down), the module's source (glyph registry, gateways) cannot be reached (`module-source-unavailable`), or Redis is connected but did not decide the rate limit or idempotency within `RELAY_REDIS_TIMEOUT` (`store-unavailable`; nothing ran).",
+      { "Retry-After": headerReference("RetryAfter") },
+    ),
+  },
+  handler: (dependencies) =>
+    executeRoute({
+      relay: dependencies.relay,
+      authenticator: dependencies.authenticator,
+      maxBodyBytes: dependencies.config.RELAY_MAX_BODY_BYTES,
+    }),
+});

@@ -2,6 +2,7 @@ import type { Authorizer } from "@wasm-relay/core";
 import { GLYPH_PATTERN, parseModuleReference } from "@wasm-relay/core";
 import { httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
+import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
 import type { RouteContext, RouteHandler } from "../http/route-table.js";
 import { writeJson } from "../http/write-answer.js";
 import type { Authenticator } from "../identity/authenticator.js";
@@ -9,6 +10,18 @@ import { glyphPublisher } from "../modules/glyph-publisher.js";
 import type { LayeredModuleResolver } from "../modules/layered-module-resolver.js";
 import { DEFAULT_OPERATOR_ROLE } from "../modules/operator-user.js";
 import { resolutionProblem } from "../modules/resolution-problem.js";
+import {
+  glyphPublicationSchema,
+  glyphPublishedSchema,
+  glyphRecordSchema,
+} from "../openapi/module-schemas.js";
+import {
+  internalErrorResponse,
+  jsonResponse,
+  problemResponse,
+  unauthenticatedResponse,
+} from "../openapi/route-responses.js";
+import type { ModuleRouteDependencies } from "./route-dependencies.js";
 
 /**
  * The name of a glyph route: `:name`, or `:scope/:name` for a scoped name (`@scope/name`, also
@@ -124,3 +137,90 @@ export function listGlyphRoute(options: { resolver: LayeredModuleResolver }): Ro
     writeJson(response, 200, record);
   };
 }
+
+const scopeParameter = pathParameter("scope", "Scope with its `@` (e.g. `@acme`).");
+const glyphPublished = schemaComponent("GlyphPublished", glyphPublishedSchema, "output");
+
+function publishGlyphRouteDefinition(scoped: boolean) {
+  return defineRoute<ModuleRouteDependencies>({
+    method: "PUT",
+    path: scoped ? "/glyphs/{scope}/{name}/{tag}" : "/glyphs/{name}/{tag}",
+    operationId: scoped ? "publishScopedGlyph" : "publishGlyph",
+    summary: scoped
+      ? "Point glyph://@scope/name@tag at a module"
+      : "Point glyph://name@tag at a module",
+    description:
+      "The first publisher of a name owns it; only the owner may move or add its tags. `@scope/…` names are the user `scope`'s, and the module directory's names the operator's (callers holding `RELAY_OPERATOR_ROLE`), whatever the authorizer says. The CID must resolve to verified bytes.",
+    tags: ["modules"],
+    security: "caller",
+    parameters: [
+      ...(scoped ? [scopeParameter] : []),
+      pathParameter("name", "Glyph name."),
+      pathParameter("tag", "Dist-tag or version."),
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: schemaComponent("GlyphPublication", glyphPublicationSchema, "input"),
+        },
+      },
+    },
+    responses: {
+      "200": jsonResponse("The owner moved or added a tag.", glyphPublished),
+      "201": jsonResponse("This request claimed the name.", glyphPublished),
+      "400": problemResponse("The name, tag or body is invalid."),
+      "401": unauthenticatedResponse,
+      "403": problemResponse(
+        "The authorizer refused (`publish_glyph`), the name belongs to another user or scope, it is an operator name, or the caller's user id is reserved (`relay:…`).",
+      ),
+      "404": problemResponse("No module answers to the CID."),
+      "413": problemResponse("The body is too large."),
+      "415": problemResponse("The body is not `application/json`."),
+      "422": problemResponse("The module's bytes failed verification."),
+      "500": internalErrorResponse,
+    },
+    handler: (dependencies) =>
+      publishGlyphRoute({
+        resolver: dependencies.resolver,
+        authenticator: dependencies.authenticator,
+        authorizer: dependencies.authorizer,
+        maxBodyBytes: dependencies.config.RELAY_MAX_BODY_BYTES,
+        operatorRole: dependencies.config.RELAY_OPERATOR_ROLE,
+        reservedNames: dependencies.resolver.reservedGlyphNames,
+      }),
+  });
+}
+
+function listGlyphRouteDefinition(scoped: boolean) {
+  return defineRoute<ModuleRouteDependencies>({
+    method: "GET",
+    path: scoped ? "/glyphs/{scope}/{name}" : "/glyphs/{name}",
+    operationId: scoped ? "getScopedGlyph" : "getGlyph",
+    summary: "A glyph name's owner and tags",
+    tags: ["modules"],
+    parameters: [...(scoped ? [scopeParameter] : []), pathParameter("name", "Glyph name.")],
+    responses: {
+      "200": jsonResponse(
+        "The name's record.",
+        schemaComponent("GlyphRecord", glyphRecordSchema, "output"),
+      ),
+      "400": problemResponse("The path is not valid percent-encoded UTF-8."),
+      "404": problemResponse("No glyph is published under the name."),
+      "500": internalErrorResponse,
+    },
+    handler: (dependencies) => listGlyphRoute({ resolver: dependencies.resolver }),
+  });
+}
+
+/** `PUT /glyphs/{name}/{tag}` and `PUT /glyphs/{scope}/{name}/{tag}`. */
+export const publishGlyphRouteDefinitions = [
+  publishGlyphRouteDefinition(false),
+  publishGlyphRouteDefinition(true),
+] as const;
+
+/** `GET /glyphs/{name}` and `GET /glyphs/{scope}/{name}`. */
+export const listGlyphRouteDefinitions = [
+  listGlyphRouteDefinition(false),
+  listGlyphRouteDefinition(true),
+] as const;

@@ -1,7 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
 import { httpProblem } from "../http/http-problem.js";
+import { defineRoute } from "../http/route-definition.js";
 import type { RouteHandler } from "../http/route-table.js";
 import type { PrometheusMetrics } from "../observability/prometheus-metrics.js";
+import { problemResponse } from "../openapi/route-responses.js";
+import type { RouteDependencies } from "./route-dependencies.js";
 
 /** Options of {@link metricsRoute}. */
 export interface MetricsRouteOptions {
@@ -46,3 +49,29 @@ export function metricsRoute(options: MetricsRouteOptions): RouteHandler {
     response.end(text);
   };
 }
+
+/** `GET /metrics`. */
+export const metricsRouteDefinition = defineRoute<RouteDependencies>({
+  method: "GET",
+  path: "/metrics",
+  operationId: "getMetrics",
+  summary: "Prometheus metrics",
+  description:
+    "The Prometheus text exposition. When `RELAY_METRICS_TOKEN` is set, requires `Authorization: Bearer <token>`.",
+  tags: ["operations"],
+  security: "metrics-token",
+  responses: {
+    "200": {
+      description: "Prometheus text format 0.0.4.",
+      content: { "text/plain": { schema: { type: "string" } } },
+    },
+    "401": problemResponse("`RELAY_METRICS_TOKEN` is set and the request does not carry it.", {
+      "WWW-Authenticate": { description: '`Bearer realm="metrics"`', schema: { type: "string" } },
+    }),
+  },
+  handler: (dependencies) =>
+    metricsRoute({
+      metrics: dependencies.prometheus,
+      token: dependencies.config.RELAY_METRICS_TOKEN,
+    }),
+});

@@ -2,13 +2,21 @@ import type { Authorizer } from "@wasm-relay/core";
 import { parseModuleReference } from "@wasm-relay/core";
 import { httpProblem } from "../http/http-problem.js";
 import { readBody } from "../http/read-json-body.js";
-import type { RouteHandler, RouteTable } from "../http/route-table.js";
+import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
+import type { RouteHandler } from "../http/route-table.js";
 import { writeJson } from "../http/write-answer.js";
 import type { Authenticator } from "../identity/authenticator.js";
 import { isWebAssembly } from "../modules/is-web-assembly.js";
 import type { LayeredModuleResolver } from "../modules/layered-module-resolver.js";
 import { resolutionProblem } from "../modules/resolution-problem.js";
-import { listGlyphRoute, publishGlyphRoute } from "./glyphs-route.js";
+import { moduleUploadedSchema } from "../openapi/module-schemas.js";
+import {
+  internalErrorResponse,
+  jsonResponse,
+  problemResponse,
+  unauthenticatedResponse,
+} from "../openapi/route-responses.js";
+import type { ModuleRouteDependencies } from "./route-dependencies.js";
 
 /** Media type of WebAssembly modules. */
 export const WASM_CONTENT_TYPE = "application/wasm";
@@ -132,31 +140,76 @@ export function downloadModuleRoute(options: {
   };
 }
 
-/**
- * Adds the module and glyph routes: `POST /modules`, `GET /modules/:cid`,
- * `PUT /glyphs/:name/:tag`, `GET /glyphs/:name` (and `@scope/name` forms of both).
- */
-export function registerModuleRoutes(
-  routes: RouteTable,
-  options: {
-    resolver: LayeredModuleResolver;
-    authenticator: Authenticator;
-    authorizer: Authorizer;
-    maxModuleBytes: number;
-    maxBodyBytes: number;
-    /** `RELAY_OPERATOR_ROLE`. @default "operator" */
-    operatorRole?: string | undefined;
-    /** Glyph names only the operator may publish (the module directory's). @default none */
-    reservedNames?: ReadonlySet<string> | undefined;
+const wasmBody = {
+  [WASM_CONTENT_TYPE]: { schema: { type: "string", contentMediaType: WASM_CONTENT_TYPE } },
+};
+
+/** `POST /modules`. */
+export const uploadModuleRouteDefinition = defineRoute<ModuleRouteDependencies>({
+  method: "POST",
+  path: "/modules",
+  operationId: "uploadModule",
+  summary: "Upload a WebAssembly module",
+  description:
+    "Stores the bytes content-addressed. The same bytes again answer 201 with the same body and no second copy: the answer never tells whether someone had uploaded them before.",
+  tags: ["modules"],
+  security: "caller",
+  requestBody: { required: true, content: wasmBody },
+  responses: {
+    "201": jsonResponse(
+      "The bytes are stored.",
+      schemaComponent("ModuleUploaded", moduleUploadedSchema, "output"),
+      { Location: { description: "`/modules/{cid}`.", schema: { type: "string" } } },
+    ),
+    "400": problemResponse("The body is empty."),
+    "401": unauthenticatedResponse,
+    "403": problemResponse("The authorizer refused (action `upload_module`)."),
+    "413": problemResponse("The module is larger than `RELAY_MAX_MODULE_BYTES`."),
+    "415": problemResponse("The body is not `application/wasm`."),
+    "422": problemResponse("The body is not valid WebAssembly."),
+    "500": internalErrorResponse,
   },
-): RouteTable {
-  const publish = publishGlyphRoute(options);
-  const list = listGlyphRoute(options);
-  return routes
-    .add("POST", "/modules", uploadModuleRoute(options))
-    .add("GET", "/modules/:cid", downloadModuleRoute(options))
-    .add("PUT", "/glyphs/:name/:tag", publish)
-    .add("PUT", "/glyphs/:scope/:name/:tag", publish)
-    .add("GET", "/glyphs/:name", list)
-    .add("GET", "/glyphs/:scope/:name", list);
-}
+  handler: (dependencies) =>
+    uploadModuleRoute({
+      resolver: dependencies.resolver,
+      authenticator: dependencies.authenticator,
+      authorizer: dependencies.authorizer,
+      maxModuleBytes: dependencies.config.RELAY_MAX_MODULE_BYTES,
+    }),
+});
+
+/** `GET /modules/{cid}`. */
+export const downloadModuleRouteDefinition = defineRoute<ModuleRouteDependencies>({
+  method: "GET",
+  path: "/modules/{cid}",
+  operationId: "downloadModule",
+  summary: "Download a module's verified bytes",
+  description:
+    "For an authenticated caller the authorizer lets `read_module` the CID (asked before anything is resolved).",
+  tags: ["modules"],
+  security: "caller",
+  parameters: [pathParameter("cid", "CIDv0 or CIDv1 of the module.")],
+  responses: {
+    "200": {
+      description: "The module's bytes (immutable).",
+      headers: {
+        ETag: { description: "The CID, quoted.", schema: { type: "string" } },
+        "X-Resolved-Cid": { description: "CIDv1 (raw) of the bytes.", schema: { type: "string" } },
+      },
+      content: wasmBody,
+    },
+    "304": { description: "`If-None-Match` matched." },
+    "400": problemResponse("The reference is not a supported CID."),
+    "401": unauthenticatedResponse,
+    "403": problemResponse("The authorizer refused (action `read_module`)."),
+    "404": problemResponse("No module answers to the CID."),
+    "422": problemResponse("The only bytes found failed verification."),
+    "500": internalErrorResponse,
+  },
+  handler: (dependencies) =>
+    downloadModuleRoute({
+      resolver: dependencies.resolver,
+      authenticator: dependencies.authenticator,
+      authorizer: dependencies.authorizer,
+    }),
+});

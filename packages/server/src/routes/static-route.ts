@@ -1,7 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import { httpProblem } from "../http/http-problem.js";
+import { defineRoute, pathParameter } from "../http/route-definition.js";
 import { decodePathSegment, type RouteHandler } from "../http/route-table.js";
+import { problemResponse } from "../openapi/route-responses.js";
+import type { StaticRouteDependencies } from "./route-dependencies.js";
 
 const MEDIA_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -35,3 +38,29 @@ export function staticRoute(directory: string): RouteHandler {
     response.end(bytes);
   };
 }
+
+function staticRouteDefinition(path: "/" | "/{file}") {
+  return defineRoute<StaticRouteDependencies>({
+    method: "GET",
+    path,
+    operationId: path === "/" ? "getStaticIndex" : "getStaticFile",
+    summary: path === "/" ? "`index.html` of `RELAY_STATIC_DIR`" : "A file of `RELAY_STATIC_DIR`",
+    tags: ["static"],
+    ...(path === "/" ? {} : { parameters: [pathParameter("file", "File name.")] }),
+    responses: {
+      "200": {
+        description: "The file's bytes, typed by its extension.",
+        content: { "*/*": { schema: { type: "string" } } },
+      },
+      "400": problemResponse("The path is not valid percent-encoded UTF-8."),
+      "404": problemResponse("No such file."),
+    },
+    handler: (dependencies) => staticRoute(dependencies.staticDirectory),
+  });
+}
+
+/** `GET /` and `GET /{file}`: served only when `RELAY_STATIC_DIR` is set. */
+export const staticRouteDefinitions = [
+  staticRouteDefinition("/"),
+  staticRouteDefinition("/{file}"),
+] as const;

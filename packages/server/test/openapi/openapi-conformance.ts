@@ -14,6 +14,15 @@ const DOCUMENT_ID = "https://wasm-relay.invalid/openapi.json";
 
 type Json = Record<string, unknown>;
 
+/** Problem types the router itself answers with, before any route runs. */
+const ROUTER_REFUSALS = new Set([
+  "not-found",
+  "method-not-allowed",
+  "malformed-path",
+  "malformed-request-target",
+  "shutting-down",
+]);
+
 /** What a test saw: one HTTP exchange. */
 export interface SeenResponse {
   method: string;
@@ -81,6 +90,25 @@ export class OpenApiConformance {
       if (pattern.test(pathname)) return template;
     }
     return undefined;
+  }
+
+  /**
+   * Checks an answer to a request whose path and method no documented route has: only the
+   * router's own refusals may answer it (a problem document of type `not-found`,
+   * `method-not-allowed`, `malformed-path`, `malformed-request-target` or `shutting-down`).
+   * Anything else came from a route the document does not list.
+   * @throws Error naming the request and what answered it.
+   */
+  checkUnrouted(seen: Omit<SeenResponse, "path"> & { pathname: string }): void {
+    const where = `${seen.method} ${seen.pathname} → ${seen.status}`;
+    const type = (seen.body as { type?: unknown } | undefined)?.type;
+    const refusal = typeof type === "string" ? /\/([a-z-]+)$/.exec(type)?.[1] : undefined;
+    if (!/^application\/problem\+json/i.test(seen.contentType) || !refusal) {
+      throw new Error(`${where}: answered by a route that is not in the document`);
+    }
+    if (!ROUTER_REFUSALS.has(refusal)) {
+      throw new Error(`${where}: problem ${refusal} from a route that is not in the document`);
+    }
   }
 
   /**

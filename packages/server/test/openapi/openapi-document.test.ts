@@ -62,29 +62,67 @@ describe("the OpenAPI document", () => {
     expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
-  it("documents every status of every route", () => {
+  it("lists exactly the routes the server serves, from their definitions", () => {
     const paths = served.paths as Record<
       string,
       Record<string, { responses: Record<string, unknown> }>
     >;
-    expect(Object.keys(paths).sort()).toEqual(
-      [
-        "/intent/execute-wasm",
-        "/intent/execute-wasm/events",
-        "/intent/execute-wasm/health",
-        "/metrics",
-        "/openapi.json",
-        "/modules",
-        "/modules/{cid}",
-        "/glyphs/{name}/{tag}",
-        "/glyphs/{scope}/{name}/{tag}",
-        "/glyphs/{name}",
-        "/glyphs/{scope}/{name}",
-      ].sort(),
+    const documented = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
+    const routes = relay.server.routes.map((route) => `${route.method} ${route.path}`);
+    expect(documented.sort()).toEqual([...routes].sort());
+    expect(routes.length).toBeGreaterThanOrEqual(11);
+    for (const route of relay.server.routes) {
+      expect(Object.keys(paths[route.path]![route.method.toLowerCase()]!.responses).sort()).toEqual(
+        Object.keys(route.responses).sort(),
+      );
+    }
     expect(Object.keys(paths["/intent/execute-wasm"]!.post!.responses).sort()).toEqual(
       ["200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503"].sort(),
     );
+  });
+
+  it("documents only the routes served: no /modules with a resolver of the embedder's", async () => {
+    const embedded = await startRelayServer({
+      env: { RELAY_WORKERS: "1" },
+      resolver: { resolve: async () => Promise.reject(new Error("no modules here")) },
+    });
+    try {
+      const document = (await (await fetch(`${embedded.url}/openapi.json`)).json()) as {
+        paths: Record<string, unknown>;
+      };
+      expect(Object.keys(document.paths)).not.toContain("/modules");
+      expect(Object.keys(document.paths)).toContain("/intent/execute-wasm");
+      expect(embedded.server.routes.map((route) => route.path)).not.toContain("/modules");
+      const upload = await fetch(`${embedded.url}/modules`, { method: "POST" });
+      expect(upload.status).toBe(404);
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it("the suite's check refuses an answer from a route the document does not list", () => {
+    const answer = (status: number, contentType: string, body: unknown) => ({
+      method: "GET",
+      pathname: "/undocumented",
+      status,
+      contentType,
+      body,
+    });
+    expect(() =>
+      conformance.checkUnrouted(answer(200, "application/json", { secret: true })),
+    ).toThrow(/not in the document/);
+    expect(() =>
+      conformance.checkUnrouted(
+        answer(409, "application/problem+json", { type: "https://x.invalid/problems/conflict" }),
+      ),
+    ).toThrow(/not in the document/);
+    expect(() =>
+      conformance.checkUnrouted(
+        answer(404, "application/problem+json", { type: "https://x.invalid/problems/not-found" }),
+      ),
+    ).not.toThrow();
   });
 });
 

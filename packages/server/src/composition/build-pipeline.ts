@@ -1,0 +1,59 @@
+import {
+  type Authorizer,
+  createRelay,
+  type EventBus,
+  type Executor,
+  type Metrics,
+  type ModuleResolver,
+  type Relay,
+} from "@wasm-relay/core";
+import type { ServerConfig } from "../config/server-config.js";
+import type { SharedStores } from "../stores/create-stores.js";
+
+/** What the pipeline is built from. */
+export interface PipelineParts {
+  executor: Executor;
+  resolver: ModuleResolver;
+  stores: SharedStores;
+  authorizer: Authorizer;
+  bus: EventBus;
+  metrics: Metrics;
+}
+
+/** Builds core's pipeline with the configuration's limits, policy bounds and idempotency TTL. */
+export function buildPipeline(config: ServerConfig, parts: PipelineParts): Relay {
+  return createRelay({
+    executor: parts.executor,
+    resolver: parts.resolver,
+    stores: { rateLimit: parts.stores.rateLimit, idempotency: parts.stores.idempotency },
+    authorizer: parts.authorizer,
+    bus: parts.bus,
+    metrics: parts.metrics,
+    config: {
+      rateLimit: {
+        limit: config.RELAY_RATE_LIMIT,
+        windowMs: config.RELAY_RATE_WINDOW,
+        algorithm: config.RELAY_RATE_ALGORITHM,
+      },
+      rateLimitByRole: config.RELAY_RATE_LIMIT_BY_ROLE,
+      idempotencyTtlMs: config.RELAY_IDEMPOTENCY_TTL,
+      nodeName: config.RELAY_NODE_NAME,
+      inputBounds: {
+        maxDepth: config.RELAY_MAX_INPUT_DEPTH,
+        maxValues: config.RELAY_MAX_INPUT_VALUES,
+      },
+      policy: {
+        defaults: {
+          max_memory: config.RELAY_DEFAULT_MAX_MEMORY,
+          max_gas: config.RELAY_DEFAULT_MAX_GAS,
+          max_time: config.RELAY_DEFAULT_MAX_TIME,
+        },
+        maxima: {
+          max_memory: config.RELAY_LIMIT_MAX_MEMORY,
+          max_gas: config.RELAY_LIMIT_MAX_GAS,
+          max_time: config.RELAY_LIMIT_MAX_TIME,
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,31 @@
+import type { AnyRouteDefinition } from "../http/route-definition.js";
+import { eventsRouteDefinition } from "./events-route-definition.js";
+import { executeRouteDefinition } from "./execute-route.js";
+import { listGlyphRouteDefinitions, publishGlyphRouteDefinitions } from "./glyphs-route.js";
+import { healthRouteDefinition } from "./health-route.js";
+import { metricsRouteDefinition } from "./metrics-route.js";
+import { downloadModuleRouteDefinition, uploadModuleRouteDefinition } from "./modules-route.js";
+import { openApiRouteDefinition } from "./openapi-route.js";
+
+/** Routes every relay serves: execution, events, health, metrics and the OpenAPI document. */
+export const executionRouteDefinitions = [
+  executeRouteDefinition,
+  eventsRouteDefinition,
+  healthRouteDefinition,
+  metricsRouteDefinition,
+  openApiRouteDefinition,
+] as const;
+
+/** Routes of the module system (`/modules`, `/glyphs`): not served with a custom resolver. */
+export const moduleRouteDefinitions = [
+  uploadModuleRouteDefinition,
+  downloadModuleRouteDefinition,
+  ...publishGlyphRouteDefinitions,
+  ...listGlyphRouteDefinitions,
+] as const;
+
+/** The routes of a relay with its module system and no static directory (the default). */
+export const defaultRouteDefinitions: readonly AnyRouteDefinition[] = [
+  ...executionRouteDefinitions,
+  ...moduleRouteDefinitions,
+];
