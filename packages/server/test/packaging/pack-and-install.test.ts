@@ -138,6 +138,8 @@ describe("the packed packages, installed outside the workspace", () => {
     const serverFiles = packs.get("@wasm-relay/server")!.files.map((file) => file.path);
     expect(serverFiles).toContain("dist/modules/glyphs.json");
     expect(serverFiles).toContain("dist/modules/calculator.wasm");
+    // The command is ESM (bin/relay-server.js imports dist/cli.js): no CommonJS copy ships.
+    expect(serverFiles.filter((path) => path.startsWith("dist/cli.cjs"))).toEqual([]);
     for (const report of packs.values()) {
       expect(report.files.filter((file) => /(^|\/)(test|src)\/|\.test\./.test(file.path))).toEqual(
         [],
