@@ -51,6 +51,7 @@ export function createDecisionCache<V>(options: DecisionCacheOptions): DecisionC
   });
   return {
     async get(key, load) {
+      // Never undefined: the fetchMethod always resolves to an entry, and aborts are ignored.
       const loaded = (await entries.fetch(key, { context: load })) as Loaded<V>;
       if (!loaded.keep && entries.peek(key) === loaded) entries.delete(key);
       return loaded.value;
