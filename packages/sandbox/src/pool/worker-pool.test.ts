@@ -114,7 +114,9 @@ describe("WorkerPool", () => {
     expect(await running).toMatchObject({ stop: { kind: "aborted" } });
     // Bounded by closeTimeoutMs, not by the module (which runs for seconds).
     expect(waited).toBeLessThan(1500);
-    expect(pool.stopping).toBe(1);
+    // Usually the thread is still running here (stopping is 1); on a loaded machine it may still
+    // have been compiling and stop at once, so only the bound above is asserted.
+    expect(pool.stopping).toBeLessThanOrEqual(1);
     await expect.poll(() => pool.stopping, { timeout: 60_000, interval: 50 }).toBe(0);
   });
 });
