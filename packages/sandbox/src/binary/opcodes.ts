@@ -98,6 +98,12 @@ export const AtomicOpcode = {
   memoryAtomicWait64: 0x02,
 } as const;
 
+/** Sub-opcodes after the {@link Opcode.simd} prefix that the metering names. */
+export const SimdOpcode = {
+  /** `v128.const` (16 immediate bytes), the only SIMD instruction of a constant expression. */
+  v128Const: 0x0c,
+} as const;
+
 /** Value, reference and block type bytes. */
 export const TypeCode = {
   /** The empty block type. */

@@ -1,6 +1,7 @@
 import type { ByteReader } from "../binary/byte-reader.js";
 import type { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
+import { Opcode, SimdOpcode } from "../binary/opcodes.js";
 
 /** Copies a constant expression, renumbering `ref.func`. */
 export function copyConstantExpression(
@@ -12,32 +13,32 @@ export function copyConstantExpression(
     const start = reader.position;
     const opcode = reader.u8();
     switch (opcode) {
-      case 0x0b:
-        writer.u8(0x0b);
+      case Opcode.end:
+        writer.u8(Opcode.end);
         return;
-      case 0x41:
+      case Opcode.i32Const:
         reader.skipSigned(32);
         break;
-      case 0x42:
+      case Opcode.i64Const:
         reader.skipSigned(64);
         break;
-      case 0x43:
+      case Opcode.f32Const:
         reader.skip(4);
         break;
-      case 0x44:
+      case Opcode.f64Const:
         reader.skip(8);
         break;
-      case 0x23:
+      case Opcode.globalGet:
         reader.u32();
         break;
-      case 0xd0:
+      case Opcode.refNull:
         reader.u8();
         break;
-      case 0xd2:
-        writer.u8(0xd2).u32(remapFunction(reader.u32()));
+      case Opcode.refFunc:
+        writer.u8(Opcode.refFunc).u32(remapFunction(reader.u32()));
         continue;
-      case 0xfd:
-        if (reader.u32() !== 0x0c)
+      case Opcode.simd:
+        if (reader.u32() !== SimdOpcode.v128Const)
           throw new InvalidModuleError("unsupported constant expression", start);
         reader.skip(16);
         break;
