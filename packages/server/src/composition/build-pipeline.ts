@@ -12,11 +12,17 @@ import type { SharedStores } from "../stores/create-stores.js";
 
 /** What the pipeline is built from. */
 export interface PipelineParts {
+  /** Runs modules (the sandbox's worker pool or the embedder's). */
   executor: Executor;
+  /** Turns a `cid` (CID or `glyph://`) into verified bytes. */
   resolver: ModuleResolver;
+  /** Rate-limit and idempotency stores. */
   stores: SharedStores;
+  /** Decides `execute` (and the other actions). */
   authorizer: Authorizer;
+  /** Where execution events are published. */
   bus: EventBus;
+  /** Where the pipeline records. */
   metrics: Metrics;
 }
 

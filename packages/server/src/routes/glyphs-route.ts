@@ -76,8 +76,10 @@ export function publishGlyphRoute(options: {
       );
     }
     const body = await readJsonBody(request, options.maxBodyBytes);
-    const cid = (body as { cid?: unknown } | null)?.cid;
-    if (typeof cid !== "string" || parseModuleReference(cid)?.kind !== "cid") {
+    // The definition's request schema decides the body's shape; the CID's syntax is checked here.
+    const publication = glyphPublicationSchema.safeParse(body);
+    const cid = publication.success ? publication.data.cid : undefined;
+    if (cid === undefined || parseModuleReference(cid)?.kind !== "cid") {
       throw invalid("cid", "must be the CID of a module (CIDv0 Qm… or CIDv1)");
     }
     const owner = glyphPublisher(identity, name, rules);
