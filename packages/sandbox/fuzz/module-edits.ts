@@ -25,7 +25,8 @@ function readUnsigned(bytes: Uint8Array, offset: number): { value: number; next:
   }
 }
 
-function unsigned(value: number): number[] {
+/** Unsigned LEB128 of a non-negative integer. */
+export function unsigned(value: number): number[] {
   const out: number[] = [];
   let rest = value;
   do {

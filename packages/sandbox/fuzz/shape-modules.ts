@@ -1,15 +1,5 @@
+import { unsigned } from "./module-edits.js";
 import type { SeededRandom } from "./seeded-random.js";
-
-function unsigned(value: number): number[] {
-  const out: number[] = [];
-  let rest = value;
-  do {
-    const byte = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-    out.push(rest > 0 ? byte | 0x80 : byte);
-  } while (rest > 0);
-  return out;
-}
 
 function section(id: number, payload: number[]): number[] {
   return [id, ...unsigned(payload.length), ...payload];

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { leb128 } from "../modules/wasm-fixtures.js";
 import { type RelayServerProcess, startRelayServerProcess } from "../redis/relay-server-process.js";
 
 const started: RelayServerProcess[] = [];
@@ -6,19 +7,8 @@ afterAll(async () => {
   for (const server of started) await server.kill();
 });
 
-function unsigned(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return out;
-}
-
 function section(id: number, payload: number[] | Uint8Array): number[] {
-  return [id, ...unsigned(payload.length), ...payload];
+  return [id, ...leb128(payload.length), ...payload];
 }
 
 /**
@@ -38,9 +28,9 @@ function leafCallModule(calls = 600_000, leafOperations = 400): Uint8Array<Array
   const main = [0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x00, 0x10, 0x01, 0x21, 0x00, 0x0c, 0x00, 0x0b];
   main.push(0x20, 0x00, 0x0b);
   const bodies = [leaf, big, main];
-  const code: number[] = [...unsigned(bodies.length)];
+  const code: number[] = [...leb128(bodies.length)];
   const parts: (number[] | Uint8Array)[] = [];
-  for (const body of bodies) parts.push(unsigned(body.length), body);
+  for (const body of bodies) parts.push(leb128(body.length), body);
   const codeLength = code.length + parts.reduce((sum, part) => sum + part.length, 0);
   const head = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
@@ -48,7 +38,7 @@ function leafCallModule(calls = 600_000, leafOperations = 400): Uint8Array<Array
     ...section(3, [0x03, 0x00, 0x00, 0x01]),
     ...section(7, [0x01, 0x04, ...new TextEncoder().encode("main"), 0x00, 0x02]),
     0x0a,
-    ...unsigned(codeLength),
+    ...leb128(codeLength),
     ...code,
   ];
   const total = head.length + codeLength - code.length;

@@ -1,5 +1,5 @@
 /** Unsigned LEB128 of a non-negative integer. */
-function leb128(value: number): number[] {
+export function leb128(value: number): number[] {
   const bytes: number[] = [];
   let rest = value;
   do {
