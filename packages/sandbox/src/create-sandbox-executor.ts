@@ -125,6 +125,21 @@ function contentDigest(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * A CIDv0 (`Qm` + 44 base58btc characters) or a multibase CIDv1 in base32 (`b` + lowercase
+ * base32): the shapes the resolver gives a task's verified bytes.
+ */
+const CID_SHAPE = /^(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,})$/;
+
+/**
+ * The identity of a task's module in the caches: its CID when it has the shape of one (the
+ * resolver verified the bytes against it, so hashing them again on every run is wasted), else
+ * the SHA-256 of the bytes (callers that pass a placeholder CID, such as tests).
+ */
+function moduleIdentity(module: { cid: string; bytes: Uint8Array }): string {
+  return CID_SHAPE.test(module.cid) ? `cid:${module.cid}` : `sha256:${contentDigest(module.bytes)}`;
+}
+
 /** The default of both cache budgets: 64 MiB. @unit bytes */
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -214,7 +229,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     const maxTableElements = Math.floor(
       Math.min(task.policy.max_memory, maxTableBytes) / TABLE_ELEMENT_BYTES,
     );
-    const digest = contentDigest(task.module.bytes);
+    const digest = moduleIdentity(task.module);
     const key = `${digest}:${memoryPages}:${maxTableElements}`;
     const metered = meteredCache?.get(digest);
 
@@ -299,7 +314,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
   return {
     execute,
     async warm(module) {
-      const digest = contentDigest(module.bytes);
+      const digest = moduleIdentity(module);
       if (meteredCache?.get(digest)) return;
       const metered = meter(module.bytes, {
         refillImport: METERING_IMPORT,

@@ -10,9 +10,24 @@ import { type PoolJob, WorkerPool, type WorkerStop } from "./worker-pool.js";
 import type { WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
 
 // A stand-in worker script speaking the pool's protocol: `entry` says what to do.
+// "hold" keeps its key as compiled and says whether bytes came; "evict" forgets every key.
 const SCRIPT = `
 import { parentPort } from "node:worker_threads";
+const held = new Set();
+let asked = 0;
 parentPort.on("message", (message) => {
+  if (message.entry === "hold") {
+    if (!message.bytes && !held.has(message.key)) {
+      asked += 1;
+      parentPort.postMessage({ type: "need-bytes", id: message.id });
+      return;
+    }
+    held.add(message.key);
+    const output = { bytes: message.bytes !== undefined, asked };
+    parentPort.postMessage({ type: "result", id: message.id, outcome: { success: true, output, gasUsed: 0 }, compiled: true });
+    return;
+  }
+  if (message.entry === "evict") held.clear();
   if (message.entry === "exhaust-heap") {
     const keep = [];
     for (;;) keep.push(new Array(1000).fill(1.5));
@@ -92,6 +107,22 @@ describe("WorkerPool", () => {
     });
     expect(pool.replacements).toBe(1);
     expect(await runJob(pool, "echo")).toMatchObject({ reply: { outcome: { output: "echo" } } });
+  });
+
+  it("sends a module's bytes only to a worker that does not hold its key compiled", async () => {
+    const pool = createPool();
+    const bytes = new Uint8Array([0, 97, 115, 109]);
+    const output = async (entry: string) =>
+      ((await runJob(pool, entry, bytes)).reply?.outcome as { output: unknown } | undefined)
+        ?.output;
+    expect(await output("hold")).toEqual({ bytes: true, asked: 0 });
+    // The worker said it holds the key: the next run goes without bytes.
+    expect(await output("hold")).toEqual({ bytes: false, asked: 0 });
+    expect(await output("hold")).toEqual({ bytes: false, asked: 0 });
+    // After an eviction the worker asks once and gets the same task with its bytes.
+    expect(await output("evict")).toBe("evict");
+    expect(await output("hold")).toEqual({ bytes: true, asked: 1 });
+    expect(await output("hold")).toEqual({ bytes: false, asked: 1 });
   });
 
   it("answers a timeout at once and tracks the stopped thread until it exits", async () => {

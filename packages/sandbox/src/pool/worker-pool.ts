@@ -1,5 +1,17 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
-import type { WorkerOutcome, WorkerResultMessage, WorkerRunMessage } from "./worker-protocol.js";
+import { LRUCache } from "lru-cache";
+import type {
+  WorkerOutcome,
+  WorkerReply,
+  WorkerResultMessage,
+  WorkerRunMessage,
+} from "./worker-protocol.js";
+
+/**
+ * Most compiled-module keys remembered per worker. Forgetting one only costs sending its bytes
+ * again; the worker's own cache (bounded by bytes) decides what it really keeps.
+ */
+export const REMEMBERED_KEYS_PER_WORKER = 4096;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -41,6 +53,8 @@ export interface PoolJob {
 interface Slot {
   index: number;
   worker: Worker;
+  /** Keys this worker said it holds compiled: their runs are posted without bytes. */
+  compiledKeys: LRUCache<string, true>;
   progress: Float64Array;
   job: PoolJob | undefined;
   jobId: number;
@@ -65,6 +79,10 @@ export interface WorkerPoolOptions {
    * sooner; it is left behind, unreferenced. @unit milliseconds @default 1000
    */
   closeTimeoutMs?: number;
+}
+
+function rememberedKeys(): LRUCache<string, true> {
+  return new LRUCache<string, true>({ max: REMEMBERED_KEYS_PER_WORKER });
 }
 
 /**
@@ -93,6 +111,7 @@ export class WorkerPool {
       this.slots.push({
         index,
         worker: this.spawn(index, progress),
+        compiledKeys: rememberedKeys(),
         progress,
         job: undefined,
         jobId: 0,
@@ -112,7 +131,7 @@ export class WorkerPool {
     worker.once("online", () => {
       this.failedStarts = 0;
     });
-    worker.on("message", (reply: WorkerResultMessage) => this.onReply(index, worker, reply));
+    worker.on("message", (reply: WorkerReply) => this.onReply(index, worker, reply));
     worker.on("error", (error) => this.onCrash(index, worker, error));
     worker.on("exit", (code) => {
       this.exited.add(worker);
@@ -193,15 +212,23 @@ export class WorkerPool {
       );
       slot.progress[0] = 0;
       job.onStart(slot.index, slot.progress);
-      try {
-        slot.worker.postMessage({ ...job.message, id } satisfies WorkerRunMessage);
-      } catch (error) {
-        // Structured clone refuses what it cannot copy (inputs nested deeper than its stack):
-        // the task's fault, answered as such, and the worker never saw it.
-        this.finish(slot);
-        job.onResult({ type: "result", id, outcome: unsendableOutcome(error) });
-        queueMicrotask(() => this.drain());
-      }
+      this.post(slot, job, id, !slot.compiledKeys.has(job.message.key));
+    }
+  }
+
+  /** Hands a job to its worker, with or without the module bytes. */
+  private post(slot: Slot, job: PoolJob, id: number, withBytes: boolean): void {
+    const message: WorkerRunMessage = withBytes
+      ? { ...job.message, id }
+      : { ...job.message, bytes: undefined, id };
+    try {
+      slot.worker.postMessage(message);
+    } catch (error) {
+      // Structured clone refuses what it cannot copy (inputs nested deeper than its stack):
+      // the task's fault, answered as such, and the worker never saw it.
+      this.finish(slot);
+      job.onResult({ type: "result", id, outcome: unsendableOutcome(error) });
+      queueMicrotask(() => this.drain());
     }
   }
 
@@ -241,15 +268,25 @@ export class WorkerPool {
       // A fresh progress cell: the terminated worker may still write to the old one.
       slot.progress = new Float64Array(new SharedArrayBuffer(8));
       slot.worker = this.spawn(slot.index, slot.progress);
+      slot.compiledKeys = rememberedKeys();
       this.replacements++;
     }
     job?.onStop(stop);
     queueMicrotask(() => this.drain());
   }
 
-  private onReply(index: number, worker: Worker, reply: WorkerResultMessage): void {
+  private onReply(index: number, worker: Worker, reply: WorkerReply): void {
     const slot = this.slots[index]!;
     if (slot.worker !== worker || !slot.job || reply.id !== slot.jobId) return;
+    const key = slot.job.message.key;
+    if (reply.type === "need-bytes") {
+      // The worker evicted (or never had) the module: the same task again, with its bytes.
+      slot.compiledKeys.delete(key);
+      this.post(slot, slot.job, reply.id, true);
+      return;
+    }
+    if (reply.compiled) slot.compiledKeys.set(key, true);
+    else slot.compiledKeys.delete(key);
     const job = this.finish(slot)!;
     job.onResult(reply);
     this.drain();

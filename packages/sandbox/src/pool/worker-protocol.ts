@@ -12,10 +12,17 @@ export interface OutputLimits {
 export interface WorkerRunMessage {
   type: "run";
   id: number;
-  /** Module bytes: already metered (memory not yet capped) when `metered` is true, else the original bytes. */
-  bytes: Uint8Array;
+  /**
+   * Module bytes: already metered (memory not yet capped) when `metered` is true, else the
+   * original bytes. Absent when the pool believes this worker holds `key` compiled; a worker
+   * that does not (it evicted it) answers {@link WorkerNeedBytesMessage} and gets them.
+   */
+  bytes?: Uint8Array | undefined;
   metered: boolean;
-  /** Key of the compiled-module cache: content digest, memory limit and table budget. */
+  /**
+   * Key of the compiled-module cache: the module's identity (its verified CID, or the SHA-256
+   * of its bytes when the task has no well-formed CID), memory limit and table budget.
+   */
   key: string;
   /**
    * Most elements the module's tables may hold together, at declaration and after `table.grow`
@@ -40,10 +47,27 @@ export type WorkerOutcome =
       stderr?: string;
     };
 
-/** Worker → main thread: the outcome of one task, and the metered bytes when it metered them. */
+/**
+ * Worker → main thread: the outcome of one task, the metered bytes when it metered them, and
+ * whether the worker now holds the task's key compiled (so later runs may omit the bytes).
+ */
 export interface WorkerResultMessage {
   type: "result";
   id: number;
   outcome: WorkerOutcome;
   meteredBytes?: Uint8Array;
+  /** True when the worker's compiled-module cache holds the task's key after this task. */
+  compiled?: boolean;
 }
+
+/**
+ * Worker → main thread: the run message came without bytes and the worker does not hold its
+ * key compiled (never did, or evicted it); the pool sends the same task again with its bytes.
+ */
+export interface WorkerNeedBytesMessage {
+  type: "need-bytes";
+  id: number;
+}
+
+/** Any message a worker sends to the pool. */
+export type WorkerReply = WorkerResultMessage | WorkerNeedBytesMessage;

@@ -1,7 +1,11 @@
 // Entry of each sandbox worker thread: runs tasks posted by the pool, one at a time.
 import { parentPort, workerData } from "node:worker_threads";
-import type { WorkerResultMessage, WorkerRunMessage } from "../pool/worker-protocol.js";
-import { createWorkerState, runTask } from "./run-task.js";
+import type {
+  WorkerNeedBytesMessage,
+  WorkerResultMessage,
+  WorkerRunMessage,
+} from "../pool/worker-protocol.js";
+import { createWorkerState, NEED_BYTES, runTask } from "./run-task.js";
 
 const port = parentPort;
 if (!port) throw new Error("execution-worker must run in a worker thread");
@@ -22,7 +26,19 @@ port.on("message", (message: WorkerRunMessage) => {
       },
     }))
     .then((report) => {
+      if (report === NEED_BYTES) {
+        const ask: WorkerNeedBytesMessage = { type: "need-bytes", id: message.id };
+        port.postMessage(ask);
+        return;
+      }
       const reply: WorkerResultMessage = { type: "result", id: message.id, ...report };
-      port.postMessage(reply);
+      // The metered bytes are this worker's own: move them instead of copying.
+      const metered = reply.meteredBytes;
+      const whole =
+        metered !== undefined &&
+        metered.byteOffset === 0 &&
+        metered.byteLength === metered.buffer.byteLength &&
+        metered.buffer instanceof ArrayBuffer;
+      port.postMessage(reply, whole ? [metered.buffer as ArrayBuffer] : []);
     });
 });

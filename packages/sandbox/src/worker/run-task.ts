@@ -48,11 +48,18 @@ export function createWorkerState(compiledCacheBytes: number, progress: Float64A
   return { compiled, progress };
 }
 
-/** A task's outcome plus the metered bytes when this worker metered them. */
+/**
+ * A task's outcome plus the metered bytes when this worker metered them, and whether the
+ * compiled-module cache holds the task's key afterwards.
+ */
 export interface TaskReport {
   outcome: WorkerOutcome;
   meteredBytes?: Uint8Array;
+  compiled?: boolean;
 }
+
+/** What {@link runTask} answers when the message had no bytes and the key is not compiled here. */
+export const NEED_BYTES = Symbol("need-bytes");
 
 function failure(
   code: ExecutionErrorCode,
@@ -74,18 +81,20 @@ async function prepare(
 ): Promise<{ compiled: CompiledModule; meteredBytes?: Uint8Array }> {
   const cached = state.compiled?.get(message.key);
   if (cached) return { compiled: cached };
+  if (!message.bytes) throw NEED_BYTES;
+  const source = message.bytes;
   let meteredBytes: Uint8Array | undefined;
-  let bytes = message.bytes;
+  let bytes = source;
   try {
     if (!message.metered) {
-      meteredBytes = meter(message.bytes, {
+      meteredBytes = meter(source, {
         refillImport: METERING_IMPORT,
         gasExportName: GAS_EXPORT,
       }).bytes;
     }
     // One metered module serves every memory limit: the cap is applied per task.
     bytes = limitMemory(
-      meteredBytes ?? message.bytes,
+      meteredBytes ?? source,
       Math.floor(message.policy.max_memory / PAGE_BYTES),
       { maxTableElements: message.maxTableElements },
     );
@@ -127,19 +136,27 @@ function parseStdout(bytes: Uint8Array): JsonValue {
   }
 }
 
-/** Runs one task inside the worker and describes the outcome; never throws for module failures. */
-export async function runTask(state: WorkerState, message: WorkerRunMessage): Promise<TaskReport> {
+/**
+ * Runs one task inside the worker and describes the outcome; never throws for module failures.
+ * Answers {@link NEED_BYTES} when the message has no bytes and this worker does not hold its
+ * key compiled.
+ */
+export async function runTask(
+  state: WorkerState,
+  message: WorkerRunMessage,
+): Promise<TaskReport | typeof NEED_BYTES> {
   let prepared: Awaited<ReturnType<typeof prepare>>;
   try {
     prepared = await prepare(state, message);
   } catch (error) {
+    if (error === NEED_BYTES) return NEED_BYTES;
     if (error instanceof TaskFailure) return { outcome: error.outcome };
     throw error;
   }
   const { compiled, meteredBytes } = prepared;
-  const withBytes = (outcome: WorkerOutcome): TaskReport =>
-    meteredBytes ? { outcome, meteredBytes } : { outcome };
-  return withBytes(await execute(compiled, message, state.progress));
+  const outcome = await execute(compiled, message, state.progress);
+  const held = state.compiled?.has(message.key) ?? false;
+  return meteredBytes ? { outcome, meteredBytes, compiled: held } : { outcome, compiled: held };
 }
 
 async function execute(
