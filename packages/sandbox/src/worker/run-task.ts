@@ -11,12 +11,25 @@ import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js
 import { GasAccount } from "./gas-account.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
 import { callNumericEntry } from "./run-numeric.js";
-import { createWasiPreview1, OutputTooLargeError } from "./wasi-preview1.js";
+import { createWasiPreview1, OutputTooLargeError, type WasiInstance } from "./wasi-preview1.js";
 
 const PAGE_BYTES = 65536;
 const WASI_MODULE = "wasi_snapshot_preview1";
 /** The gas counter after proc_exit: far below zero, so the next checked charge asks to refill. */
 const EXITED_COUNTER = -(2n ** 62n);
+
+/**
+ * Stands in for WASI in a numeric run of a module that imports none of it: nothing can call
+ * it, so the run behaves the same and saves building the ~45 import functions every time.
+ */
+const ABSENT_WASI: WasiInstance = {
+  imports: {},
+  bindMemory() {},
+  stdout: () => new Uint8Array(),
+  stderr: () => "",
+  stdoutOverflowed: false,
+  exitCode: undefined,
+};
 
 interface CompiledModule {
   module: WebAssembly.Module;
@@ -194,24 +207,29 @@ async function execute(
     const gas = counter();
     return gas ? account.used(gas.value as bigint) : null;
   };
-  const wasi = createWasiPreview1({
-    args: [abi === "wasi" ? "module" : entryName],
-    stdin:
-      abi === "wasi" ? new TextEncoder().encode(JSON.stringify(message.inputs)) : new Uint8Array(),
-    maxStdoutBytes: message.limits.maxOutputBytes,
-    maxStderrBytes: message.limits.maxStderrBytes,
-    // The counter is always current (every charge stores it), so the host can charge too.
-    charge(gas) {
-      const global = counter();
-      if (global) global.value = (global.value as bigint) - BigInt(gas);
-    },
-    onExit() {
-      gasAtExit = gasUsed();
-      // The next checked charge asks for a refill, which is refused: the module traps.
-      const global = counter();
-      if (global) global.value = EXITED_COUNTER;
-    },
-  });
+  const needsWasi = abi === "wasi" || info.imports.some((entry) => entry.module === WASI_MODULE);
+  const wasi = needsWasi
+    ? createWasiPreview1({
+        args: [abi === "wasi" ? "module" : entryName],
+        stdin:
+          abi === "wasi"
+            ? new TextEncoder().encode(JSON.stringify(message.inputs))
+            : new Uint8Array(),
+        maxStdoutBytes: message.limits.maxOutputBytes,
+        maxStderrBytes: message.limits.maxStderrBytes,
+        // The counter is always current (every charge stores it), so the host can charge too.
+        charge(gas) {
+          const global = counter();
+          if (global) global.value = (global.value as bigint) - BigInt(gas);
+        },
+        onExit() {
+          gasAtExit = gasUsed();
+          // The next checked charge asks for a refill, which is refused: the module traps.
+          const global = counter();
+          if (global) global.value = EXITED_COUNTER;
+        },
+      })
+    : ABSENT_WASI;
   const refill = (value: bigint): bigint =>
     wasi.exitCode === undefined ? account.refill(value) : value;
   const imports: WebAssembly.Imports = {
