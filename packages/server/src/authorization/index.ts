@@ -6,4 +6,5 @@ export * from "./load-policy-file.js";
 export * from "./policy-document.js";
 export * from "./policy-file-authorizer.js";
 export * from "./policy-file-watcher.js";
+export * from "./require-permission.js";
 export * from "./resource-pattern.js";

@@ -14,6 +14,7 @@ import {
   SSE_CONTENT_TYPE,
   SSE_EVENTS_LOST_EVENT,
 } from "@wasm-relay/core/sse";
+import { permissionDeniedProblem } from "../authorization/require-permission.js";
 import { httpProblem } from "../http/http-problem.js";
 import type { RouteHandler } from "../http/route-table.js";
 import type { Authenticator } from "../identity/authenticator.js";
@@ -124,13 +125,7 @@ export function eventsRoute(options: EventStreamOptions): RouteHandler {
     );
     if (options.authorizer) {
       const decision = await authorizeEventRead(options.authorizer, identity, { requestId });
-      if (!decision.allowed) {
-        const reason = decision.reason ?? "not permitted";
-        throw httpProblem(403, "permission-denied", "Permission denied", {
-          detail: reason,
-          reason,
-        });
-      }
+      if (!decision.allowed) throw permissionDeniedProblem(decision);
     }
     if (request.method === "HEAD") {
       // The headers a GET would get, and no stream: nothing is subscribed or kept open.

@@ -1,5 +1,6 @@
 import type { Authorizer } from "@wasm-relay/core";
 import { GLYPH_PATTERN, parseModuleReference } from "@wasm-relay/core";
+import { requirePermission } from "../authorization/require-permission.js";
 import { httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
@@ -83,17 +84,7 @@ export function publishGlyphRoute(options: {
       throw invalid("cid", "must be the CID of a module (CIDv0 Qm… or CIDv1)");
     }
     const owner = glyphPublisher(identity, name, rules);
-    const decision = await options.authorizer.authorize({
-      user_id: identity.userId,
-      roles: identity.roles,
-      action: "publish_glyph",
-      resource: reference,
-      context: { session_id: identity.sessionId },
-    });
-    if (!decision.allowed) {
-      const reason = decision.reason ?? "not permitted";
-      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
-    }
+    await requirePermission(options.authorizer, identity, "publish_glyph", reference);
     let resolvedCid: string;
     try {
       resolvedCid = (await options.resolver.resolve(cid)).cid;

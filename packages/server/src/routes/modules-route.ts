@@ -1,5 +1,6 @@
 import type { Authorizer } from "@wasm-relay/core";
 import { parseModuleReference } from "@wasm-relay/core";
+import { requirePermission } from "../authorization/require-permission.js";
 import { httpProblem } from "../http/http-problem.js";
 import { readBody } from "../http/read-json-body.js";
 import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
@@ -43,18 +44,12 @@ export function uploadModuleRoute(options: {
         detail: `send the module as ${WASM_CONTENT_TYPE}, not ${contentType ?? "no content type"}`,
       });
     }
-    const decision = await options.authorizer.authorize({
-      user_id: identity.userId,
-      roles: identity.roles,
-      action: "upload_module",
-      resource: "modules",
-      context: { session_id: identity.sessionId },
-    });
-    if (!decision.allowed) {
-      request.resume();
-      const reason = decision.reason ?? "not permitted";
-      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
-    }
+    await requirePermission(options.authorizer, identity, "upload_module", "modules").catch(
+      (error: unknown) => {
+        request.resume();
+        throw error;
+      },
+    );
     const bytes = await readBody(request, options.maxModuleBytes);
     if (bytes.length === 0) {
       throw httpProblem(400, "empty-module", "Empty module", {
@@ -105,17 +100,7 @@ export function downloadModuleRoute(options: {
         details: [{ path: "cid", message }],
       });
     }
-    const decision = await options.authorizer.authorize({
-      user_id: identity.userId,
-      roles: identity.roles,
-      action: "read_module",
-      resource: reference,
-      context: { session_id: identity.sessionId },
-    });
-    if (!decision.allowed) {
-      const reason = decision.reason ?? "not permitted";
-      throw httpProblem(403, "permission-denied", "Permission denied", { detail: reason, reason });
-    }
+    await requirePermission(options.authorizer, identity, "read_module", reference);
     let module: Awaited<ReturnType<LayeredModuleResolver["resolve"]>>;
     try {
       module = await options.resolver.resolve(reference);
