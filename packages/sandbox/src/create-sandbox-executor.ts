@@ -151,6 +151,9 @@ function cacheBudget(name: string, value: number | undefined): number {
   return budget;
 }
 
+/** The pool rank of each priority: `high` waits ahead of `normal`, `normal` ahead of `low`. */
+const PRIORITY_RANK = { high: 0, normal: 1, low: 2 } as const;
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The execution was aborted", "AbortError");
 }
@@ -249,6 +252,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
       };
       const job: PoolJob = {
         timeLimitMs: task.policy.max_time,
+        rank: PRIORITY_RANK[task.priority ?? "normal"],
         message: {
           type: "run",
           bytes: metered ?? task.module.bytes,

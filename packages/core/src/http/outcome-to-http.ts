@@ -110,6 +110,16 @@ export function outcomeToHttp(outcome: RelayOutcome, windowMs: number): HttpAnsw
       );
     case "unavailable": {
       const seconds = retryAfterSeconds(outcome.retryAfterMs);
+      if (outcome.perCaller) {
+        return problem(
+          problemDocument(429, "queue-quota-exceeded", "Too many queued executions", {
+            detail: outcome.message,
+            retry_after: seconds,
+            ...(outcome.requestId ? { request_id: outcome.requestId } : {}),
+          }),
+          { "Retry-After": String(seconds) },
+        );
+      }
       return problem(
         problemDocument(503, "executor-unavailable", "Executor unavailable", {
           detail: outcome.message,

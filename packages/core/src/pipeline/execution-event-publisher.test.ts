@@ -32,6 +32,32 @@ const summary = (envelopes: ExecutionEventEnvelope[]) =>
   );
 
 describe("ExecutionEventPublisher", () => {
+  it("announces a rerun (a later attempt) with a second execution_started; a remote node is not prefixed", async () => {
+    const envelopes = await recorded((publisher) => {
+      publisher.fromExecutor({ type: "queued", position: 1 }, "relay-a");
+      publisher.fromExecutor(
+        { type: "started", executorNode: "worker-a/worker-1", attempt: 1, remote: true },
+        "relay-a",
+      );
+      // A repeated start of the same attempt is dropped; attempt 2 (after a lost worker) is not.
+      publisher.fromExecutor(
+        { type: "started", executorNode: "worker-a/worker-1", attempt: 1, remote: true },
+        "relay-a",
+      );
+      publisher.fromExecutor(
+        { type: "started", executorNode: "worker-b/worker-1", attempt: 2, remote: true },
+        "relay-a",
+      );
+      publisher.fromExecutor({ type: "started", executorNode: "w1" }, "relay-a");
+      publisher.finish({ type: "execution_complete", success: true, duration: 1, gas_used: 3 });
+    });
+    expect(
+      envelopes.flatMap(({ event }) =>
+        event.type === "execution_started" ? [event.executor_node] : [],
+      ),
+    ).toEqual(["worker-a/worker-1", "worker-b/worker-1"]);
+  });
+
   it("publishes queued → started → non-decreasing progress → one terminal, in envelopes", async () => {
     const envelopes = await recorded((publisher) => {
       publisher.fromExecutor({ type: "queued", position: 2 }, "node");

@@ -27,6 +27,7 @@ type NoTimestamp<T> = T extends unknown ? Omit<T, "timestamp" | "request_id"> : 
 export class ExecutionEventPublisher {
   #stage: "new" | "queued" | "started" | "done" = "new";
   #progress = 0;
+  #attempt = 0;
   #pending: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -55,13 +56,18 @@ export class ExecutionEventPublisher {
       this.#emit(this.#queuedEvent(event.position));
       this.#stage = "queued";
     } else if (event.type === "started") {
-      if (this.#stage === "started" || this.#stage === "done") return;
+      // A rerun (a later attempt, after the executor that ran it was lost) is announced again.
+      const attempt = event.attempt ?? 1;
+      if (this.#stage === "done" || (this.#stage === "started" && attempt <= this.#attempt)) return;
       this.queued();
       this.#emit({
         type: "execution_started",
-        executor_node: `${executorNodePrefix}/${event.executorNode}`,
+        executor_node: event.remote
+          ? event.executorNode
+          : `${executorNodePrefix}/${event.executorNode}`,
       });
       this.#stage = "started";
+      this.#attempt = attempt;
     } else {
       if (this.#stage !== "started" || !(event.progress >= this.#progress)) return;
       this.#progress = Math.min(100, event.progress);

@@ -25,8 +25,17 @@ export type RelayOutcome =
   | { kind: "module_not_found"; reference: string; requestId: string }
   /** Module bytes failed verification; 422. */
   | { kind: "module_unverified"; reference: string; message: string; requestId: string }
-  /** The executor cannot take work now; 503 `executor-unavailable`. */
-  | { kind: "unavailable"; message: string; retryAfterMs: number; requestId?: string }
+  /**
+   * The executor cannot take work now; 503 `executor-unavailable`, or 429 `queue-quota-exceeded`
+   * when `perCaller` (the caller holds too many queued executions).
+   */
+  | {
+      kind: "unavailable";
+      message: string;
+      retryAfterMs: number;
+      requestId?: string;
+      perCaller?: boolean;
+    }
   /** The module's source (glyph registry, gateway) cannot be reached; 503 `module-source-unavailable`. */
   | { kind: "module_source_unavailable"; message: string; retryAfterMs: number };
 

@@ -1,3 +1,4 @@
+import type { ExecutionPriority } from "../schemas/execute-request.js";
 import type { Policy } from "../schemas/policy.js";
 
 /**
@@ -20,7 +21,12 @@ export interface AuthorizationRequest {
   action: AuthorizationAction;
   /** The module reference (or other resource) acted upon. */
   resource: string;
-  context: { session_id?: string | undefined; policy?: Policy | undefined };
+  context: {
+    session_id?: string | undefined;
+    policy?: Policy | undefined;
+    /** The queue priority asked for (`execute_wasm`); refuse it to deny the request. */
+    priority?: ExecutionPriority | undefined;
+  };
 }
 
 /** Antigone's answer. */

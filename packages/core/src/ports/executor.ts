@@ -1,4 +1,4 @@
-import type { Abi } from "../schemas/execute-request.js";
+import type { Abi, ExecutionPriority } from "../schemas/execute-request.js";
 import type { ExecutionError } from "../schemas/execution-error.js";
 import type { JsonValue } from "../schemas/json-value.js";
 import type { Policy } from "../schemas/policy.js";
@@ -17,12 +17,45 @@ export interface ExecutionTask {
   abi?: Abi | undefined;
   /** Effective resource policy. */
   policy: Policy;
+  /** Queue priority: executors with a queue order by it. @default "normal" */
+  priority?: ExecutionPriority | undefined;
+  /** The caller's user id: a shared queue gives each user a fair share by it. */
+  userId?: string | undefined;
+  /**
+   * The idempotency lease the run is under: an executor that runs the task elsewhere (a queue
+   * worker) records the result under it itself, so that the result survives the relay that
+   * waits for it. A record made that way is the same the relay would make.
+   */
+  idempotency?:
+    | {
+        /** The scoped idempotency key. */
+        key: string;
+        /** The lease token the relay holds. */
+        leaseToken: string;
+        /** How long the record is kept. @unit milliseconds */
+        ttlMs: number;
+      }
+    | undefined;
 }
 
 /** What the executor reports while it works. */
 export type ExecutorEvent =
   | { type: "queued"; position: number }
-  | { type: "started"; executorNode: string }
+  | {
+      type: "started";
+      /** Which executor runs it. */
+      executorNode: string;
+      /**
+       * 1 for the first run; a larger number announces a rerun (the executor that ran it was
+       * lost), which the event stream reports with a second `execution_started`. @default 1
+       */
+      attempt?: number | undefined;
+      /**
+       * True when `executorNode` names another machine's executor in full (a queue worker): the
+       * relay does not prefix it with its own node name.
+       */
+      remote?: boolean | undefined;
+    }
   /** Percentage (0–100) of `max_gas` spent so far. */
   | { type: "progress"; progress: number };
 
@@ -60,9 +93,15 @@ export class ExecutorUnavailableError extends Error {
   override readonly name = "ExecutorUnavailableError";
   /** Suggested wait before retrying. @unit milliseconds */
   readonly retryAfterMs: number;
-  constructor(message: string, retryAfterMs = 1000) {
+  /**
+   * True when the refusal is the caller's own (it holds too many queued executions): answered
+   * 429 instead of 503. @default false
+   */
+  readonly perCaller: boolean;
+  constructor(message: string, retryAfterMs = 1000, options: { perCaller?: boolean } = {}) {
     super(message);
     this.retryAfterMs = retryAfterMs;
+    this.perCaller = options.perCaller ?? false;
   }
 }
 

@@ -9,6 +9,16 @@ export const abiSchema = z.enum(["numeric", "wasi"]);
 /** A calling convention. */
 export type Abi = z.infer<typeof abiSchema>;
 
+/**
+ * How urgently an execution should run: `high` goes ahead of `normal`, which goes ahead of
+ * `low`, in the queue of whichever executor runs it. Which priorities a caller may use is the
+ * authorizer's decision.
+ */
+export const executionPrioritySchema = z.enum(["high", "normal", "low"]);
+
+/** One of the {@link executionPrioritySchema} priorities. */
+export type ExecutionPriority = z.infer<typeof executionPrioritySchema>;
+
 /** Body of `POST /intent/execute-wasm`. */
 export const executeRequestSchema = z
   .object({
@@ -44,6 +54,11 @@ export const executeRequestSchema = z
     /** Calling convention; chosen from the module's imports and exports when absent. */
     abi: abiSchema.optional().meta({
       description: "Calling convention; chosen from the module's imports and exports when absent.",
+    }),
+    /** Queue priority; the authorizer decides which a caller may use. @default "normal" */
+    priority: executionPrioritySchema.default("normal").meta({
+      description:
+        "Queue priority: high runs ahead of normal, normal ahead of low. Which priorities a caller may use is decided by the authorizer (403 otherwise). Default: normal.",
     }),
   })
   .strict()

@@ -13,6 +13,17 @@ export const healthSchema = z.object({
     sse_events: z.boolean(),
     tmpbus_events: z.boolean(),
   }),
+  /** The shared execution queue (`RELAY_EXECUTOR=queue` only). */
+  queue: z
+    .object({
+      /** Executions waiting for a worker. */
+      depth: z.number().int().nonnegative(),
+      /** How long the oldest waiting execution has waited (0 when none waits). @unit milliseconds */
+      oldest_job_age: z.number().int().nonnegative(),
+      /** Worker processes whose heartbeat is recent. */
+      workers_online: z.number().int().nonnegative(),
+    })
+    .optional(),
   limits: z.object({
     rate_limit: z.number().int(),
     /** @unit milliseconds */

@@ -62,6 +62,8 @@ function runJob(
   entry: string,
   bytes: Uint8Array = new Uint8Array(),
   timeLimitMs = 30_000,
+  rank?: number,
+  onSubmitted?: (position: number) => void,
 ): Promise<{ reply?: WorkerResultMessage; stop?: WorkerStop }> {
   return new Promise((resolve) => {
     const message: Omit<WorkerRunMessage, "id"> = {
@@ -82,8 +84,10 @@ function runJob(
       onStart() {},
       onResult: (reply) => resolve({ reply }),
       onStop: (stop) => resolve({ stop }),
+      ...(rank !== undefined ? { rank } : {}),
     };
-    pool.submit(job);
+    const position = pool.submit(job);
+    onSubmitted?.(position);
   });
 }
 
@@ -133,6 +137,39 @@ describe("WorkerPool", () => {
     // The new worker serves while the old thread still runs to its end.
     expect(await runJob(pool, "echo")).toMatchObject({ reply: { outcome: { output: "echo" } } });
     await expect.poll(() => pool.stopping, { timeout: 60_000, interval: 50 }).toBe(0);
+  });
+
+  it("orders waiting jobs by rank, first come first served within a rank, and reports the real position", async () => {
+    const pool = createPool({ maxQueue: 16 });
+    const finished: string[] = [];
+    const positions: Record<string, number> = {};
+    const submit = (entry: string, rank: number) =>
+      runJob(pool, entry, new Uint8Array(), 30_000, rank, (position) => {
+        positions[entry] = position;
+      }).then((result) => {
+        finished.push(entry);
+        return result;
+      });
+    // The first job takes the only worker at once (after a microtask); the rest wait.
+    const first = submit("normal-1", 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = [
+      submit("low-1", 2),
+      submit("normal-2", 1),
+      submit("high-1", 0),
+      submit("normal-3", 1),
+      submit("high-2", 0),
+    ];
+    await Promise.all([first, ...rest]);
+    expect(finished).toEqual(["normal-1", "high-1", "high-2", "normal-2", "normal-3", "low-1"]);
+    expect(positions).toEqual({
+      "normal-1": 1,
+      "low-1": 1,
+      "normal-2": 1,
+      "high-1": 1,
+      "normal-3": 3,
+      "high-2": 2,
+    });
   });
 
   it("close() resolves within closeTimeoutMs even while a thread cannot be stopped", async () => {

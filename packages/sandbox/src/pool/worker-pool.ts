@@ -40,6 +40,11 @@ export interface PoolJob {
   /** Wall-clock limit from dispatch. @unit milliseconds */
   timeLimitMs: number;
   /**
+   * Place in line: a job waits behind every job of the same or a smaller rank (first come,
+   * first served within a rank), ahead of every larger one. @default 1
+   */
+  rank?: number;
+  /**
    * Called when a worker takes the job, with the worker's progress cell: one float64, the gas
    * spent so far, written by the worker while the module runs.
    */
@@ -86,8 +91,9 @@ function rememberedKeys(): LRUCache<string, true> {
 }
 
 /**
- * A fixed set of worker threads, a bounded FIFO queue, and the rule that a worker that overruns
- * its job's time limit (or whose job is aborted) is terminated and replaced.
+ * A fixed set of worker threads, a bounded queue ordered by rank (FIFO within a rank), and the
+ * rule that a worker that overruns its job's time limit (or whose job is aborted) is terminated
+ * and replaced.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -169,15 +175,20 @@ export class WorkerPool {
   }
 
   /**
-   * Queues a job and returns its 1-based place in line.
+   * Queues a job by its rank and returns its 1-based place in line.
    * @throws Error when the pool is closed or the queue is full (check {@link full} first).
    */
   submit(job: PoolJob): number {
     if (this.closed) throw new Error("the pool is closed");
     if (this.broken) throw this.broken;
     if (this.full) throw new Error("the queue is full");
-    this.queue.push(job);
-    const position = this.queue.length;
+    const rank = job.rank ?? 1;
+    // Behind every job of the same or a smaller rank: scan from the back, where equal ranks
+    // (the common case: all `normal`) stop the scan at once.
+    let index = this.queue.length;
+    while (index > 0 && (this.queue[index - 1]!.rank ?? 1) > rank) index--;
+    this.queue.splice(index, 0, job);
+    const position = index + 1;
     queueMicrotask(() => this.drain());
     return position;
   }

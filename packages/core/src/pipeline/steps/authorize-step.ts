@@ -25,7 +25,7 @@ export async function authorizeRequest(
     roles: identity.roles,
     action: "execute_wasm",
     resource: request.cid,
-    context: { session_id: identity.sessionId, policy },
+    context: { session_id: identity.sessionId, policy, priority: request.priority },
   });
   if (!decision.allowed) {
     ports.metrics.increment(METRIC_NAMES.permissionDenied);

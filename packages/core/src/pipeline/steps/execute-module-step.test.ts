@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { outcomeToHttp } from "../../http/outcome-to-http.js";
 import { ExecutorUnavailableError } from "../../ports/executor.js";
 import { METRIC_NAMES } from "../../ports/metrics.js";
 import { executeModule, toResponse } from "./execute-module-step.js";
+import type { RelayOutcome } from "../relay-outcome.js";
 import { isStop } from "./pipeline-context.js";
 import { publishRequested } from "./publish-requested-step.js";
 import { reportUnresolved } from "./report-unresolved-step.js";
@@ -48,6 +50,33 @@ describe("executeModule", () => {
       stop: { kind: "unavailable", message: "queue full", retryAfterMs: 2000, requestId: "r1" },
     });
     expect(metrics.count(METRIC_NAMES.error, { code: "executor_unavailable" })).toBe(1);
+  });
+
+  it("hands the executor the priority, the user and the idempotency lease; a per-caller refusal stops as 429", async () => {
+    const { ports, tasks } = testPorts();
+    const context = await runnable(ports);
+    context.request.priority = "high";
+    await executeModule(ports, context);
+    expect(tasks[0]).toMatchObject({
+      priority: "high",
+      userId: context.identity.userId,
+      idempotency: {
+        key: context.idempotencyKey,
+        leaseToken: context.leaseToken,
+        ttlMs: ports.config.idempotencyTtlMs,
+      },
+    });
+    ports.executor = {
+      async execute() {
+        throw new ExecutorUnavailableError("your lane is full", 3000, { perCaller: true });
+      },
+    };
+    const refused = await executeModule(ports, await runnable(ports));
+    expect(refused).toMatchObject({ stop: { kind: "unavailable", perCaller: true } });
+    const answer = outcomeToHttp((refused as { stop: RelayOutcome }).stop, 60_000);
+    expect(answer.status).toBe(429);
+    expect(answer.headers["Retry-After"]).toBe("3");
+    expect(answer.body).toMatchObject({ type: expect.stringMatching(/queue-quota-exceeded$/) });
   });
 
   it("throws any other executor error on", async () => {

@@ -54,6 +54,13 @@ export async function executeModule(
         entry: request.entry,
         abi: request.abi,
         policy: context.authorizedPolicy,
+        priority: request.priority,
+        userId: context.identity.userId,
+        idempotency: {
+          key: context.idempotencyKey,
+          leaseToken: context.leaseToken,
+          ttlMs: ports.config.idempotencyTtlMs,
+        },
       },
       {
         signal: context.options.signal,
@@ -66,7 +73,13 @@ export async function executeModule(
     await events?.flushed();
     if (error instanceof ExecutorUnavailableError) {
       ports.metrics.increment(METRIC_NAMES.error, { code: "executor_unavailable" });
-      return stop({ kind: "unavailable", message, retryAfterMs: error.retryAfterMs, requestId });
+      return stop({
+        kind: "unavailable",
+        message,
+        retryAfterMs: error.retryAfterMs,
+        requestId,
+        ...(error.perCaller ? { perCaller: true } : {}),
+      });
     }
     throw error;
   }

@@ -1,0 +1,157 @@
+import type { ExecutionTask, ExecutorEvent } from "@wasm-relay/core";
+import { ExecutorUnavailableError } from "@wasm-relay/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { deleteKeys, exampleModule, REDIS_URL, testPrefix } from "../test/queue-test-setup.js";
+import { createQueueExecutor, type QueueExecutor } from "./create-queue-executor.js";
+import { createQueueWorker, type QueueWorker } from "./create-queue-worker.js";
+
+const policy = { max_memory: 16 * 65536, max_gas: 1e9, max_time: 5000 };
+const opened: Array<QueueExecutor | QueueWorker> = [];
+const prefixes: string[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((part) => part.close()));
+  await Promise.all(prefixes.splice(0).map(deleteKeys));
+});
+
+async function setUp(
+  options: { workers?: number; concurrency?: number; maxQueue?: number; maxPerUser?: number } = {},
+) {
+  const prefix = testPrefix();
+  prefixes.push(prefix);
+  const workers: QueueWorker[] = [];
+  for (let index = 0; index < (options.workers ?? 1); index++) {
+    const worker = createQueueWorker({
+      redisUrl: REDIS_URL,
+      prefix,
+      nodeName: `node-${index + 1}`,
+      concurrency: options.concurrency ?? 1,
+      log: () => {},
+    });
+    opened.push(worker);
+    workers.push(worker);
+    await worker.ready();
+  }
+  const executor = createQueueExecutor({
+    redisUrl: REDIS_URL,
+    prefix,
+    maxQueue: options.maxQueue,
+    maxQueuePerUser: options.maxPerUser,
+    snapshotIntervalMs: 200,
+  });
+  opened.push(executor);
+  await executor.ready();
+  return { executor, workers, prefix };
+}
+
+async function task(
+  name: string,
+  inputs: ExecutionTask["inputs"],
+  extra: Partial<ExecutionTask> = {},
+): Promise<ExecutionTask> {
+  return { requestId: `r-${name}`, module: await exampleModule(name), inputs, policy, ...extra };
+}
+
+describe("queue executor and worker", () => {
+  it("runs a module on a worker and reports queued (real position), started (the worker's name) and the result", async () => {
+    const { executor } = await setUp();
+    const events: ExecutorEvent[] = [];
+    const result = await executor.execute(await task("calculator", [2, 3]), {
+      onEvent: (event) => events.push(event),
+    });
+    expect(result).toMatchObject({ success: true, output: 5 });
+    expect(events[0]).toEqual({ type: "queued", position: 1 });
+    expect(events).toContainEqual({
+      type: "started",
+      executorNode: "node-1/worker-1",
+      attempt: 1,
+      remote: true,
+    });
+    expect(executor.stats()).toMatchObject({ waiting: 0, unavailableReason: undefined });
+  });
+
+  it("orders waiting jobs by priority and reports each one's real position", async () => {
+    const { executor } = await setUp();
+    const order: string[] = [];
+    const positions: Record<string, number> = {};
+    const run = async (label: string, extra: Partial<ExecutionTask>, name = "busy") => {
+      const result = await executor.execute(
+        await task(name, name === "busy" ? [1] : [], { requestId: label, ...extra }),
+        {
+          onEvent: (event) => {
+            if (event.type === "queued") positions[label] = event.position;
+            if (event.type === "started") order.push(label);
+          },
+        },
+      );
+      expect(result.success).toBe(name === "busy");
+    };
+    // The first job occupies the only worker until its max_time; the rest queue behind it.
+    const first = run("blocker", { policy: { ...policy, max_time: 1500 } }, "spin");
+    await expect.poll(() => order.length, { timeout: 10_000 }).toBe(1);
+    const rest: Promise<void>[] = [];
+    for (const [label, priority] of [
+      ["low", "low"],
+      ["normal-1", "normal"],
+      ["high", "high"],
+      ["normal-2", "normal"],
+    ] as const) {
+      rest.push(run(label, { priority }));
+      await expect.poll(() => positions[label], { timeout: 5000 }).toBeDefined();
+    }
+    await Promise.all([first, ...rest]);
+    expect(order).toEqual(["blocker", "high", "normal-1", "normal-2", "low"]);
+    expect(positions).toEqual({ blocker: 1, low: 1, "normal-1": 1, high: 1, "normal-2": 3 });
+  });
+
+  it("refuses beyond RELAY_QUEUE_MAX (503) and RELAY_QUEUE_MAX_PER_USER (429, perCaller) before queueing", async () => {
+    const { executor } = await setUp({ maxQueue: 3, maxPerUser: 2 });
+    const blocker = executor.execute(
+      await task("spin", [], { userId: "a", policy: { ...policy, max_time: 4000 } }),
+    );
+    await expect.poll(() => executor.stats().busy, { timeout: 10_000 }).toBe(1);
+    const queued = [
+      executor.execute(await task("calculator", [1, 1], { userId: "a" })),
+      executor.execute(await task("calculator", [1, 2], { userId: "a" })),
+    ];
+    await expect.poll(() => executor.stats().queued, { timeout: 5000 }).toBe(2);
+    const perUser = await executor
+      .execute(await task("calculator", [1, 3], { userId: "a" }))
+      .catch((error: unknown) => error);
+    expect(perUser).toBeInstanceOf(ExecutorUnavailableError);
+    expect(perUser).toMatchObject({ perCaller: true });
+    queued.push(executor.execute(await task("calculator", [1, 4], { userId: "b" })));
+    const total = await executor
+      .execute(await task("calculator", [1, 5], { userId: "c" }))
+      .catch((error: unknown) => error);
+    expect(total).toBeInstanceOf(ExecutorUnavailableError);
+    expect(total).toMatchObject({ perCaller: false, message: expect.stringContaining("full") });
+    const results = await Promise.all([blocker, ...queued]);
+    expect(results.map((result) => result.success)).toEqual([false, true, true, true]);
+  });
+
+  it("cancels a waiting job (removed from the queue) and a running one (its worker stops it)", async () => {
+    const { executor } = await setUp();
+    const running = new AbortController();
+    const waiting = new AbortController();
+    let started = false;
+    const first = executor.execute(await task("spin", [], { requestId: "spin" }), {
+      signal: running.signal,
+      onEvent: (event) => {
+        if (event.type === "started") started = true;
+      },
+    });
+    await expect.poll(() => started, { timeout: 10_000 }).toBe(true);
+    const second = executor.execute(await task("calculator", [1, 2]), { signal: waiting.signal });
+    await expect.poll(() => executor.stats().queued, { timeout: 5000 }).toBe(1);
+    waiting.abort();
+    expect(await second).toMatchObject({ success: false, error: { code: "cancelled" } });
+    await expect.poll(() => executor.stats().queued, { timeout: 5000 }).toBe(0);
+    const before = performance.now();
+    running.abort();
+    expect(await first).toMatchObject({ success: false, error: { code: "cancelled" } });
+    // The worker is free again well before the spin's max_time (5 s) would have ended it.
+    const next = await executor.execute(await task("calculator", [2, 2]));
+    expect(next).toMatchObject({ success: true, output: 4 });
+    expect(performance.now() - before).toBeLessThan(3000);
+  });
+});
