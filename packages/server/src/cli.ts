@@ -2,6 +2,7 @@
 import { ConfigurationError, loadServerConfig } from "./config/server-config.js";
 import { runKeysCommand } from "./identity/keys-command.js";
 import { runModulesCommand } from "./modules/modules-command.js";
+import { runWorkerCommand } from "./queue/worker-command.js";
 import { createRelayServer } from "./relay-server.js";
 
 const USAGE = `usage:
@@ -9,6 +10,8 @@ const USAGE = `usage:
                                see docs/configuration.md; Ctrl-C or SIGTERM stops it)
   relay-server keys …          manage the API keys of RELAY_AUTH=api-key (relay-server keys --help)
   relay-server modules …       store and name WebAssembly modules (relay-server modules --help)
+  relay-server worker          run queued executions of RELAY_EXECUTOR=queue relays
+                               (relay-server worker --help; see docs/scaling.md)
   relay-server help | --help | -h   show this text`;
 
 async function main(): Promise<void> {
@@ -24,6 +27,10 @@ async function main(): Promise<void> {
   if (command === "modules") {
     process.exitCode = await runModulesCommand(process.argv.slice(3), process.env);
     return;
+  }
+  if (command === "worker") {
+    // Exits explicitly: a closed worker leaves nothing to do, whatever handle lingers.
+    process.exit(await runWorkerCommand(process.argv.slice(3), process.env));
   }
   if (command !== undefined) {
     process.stderr.write(`relay-server: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);

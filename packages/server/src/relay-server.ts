@@ -33,8 +33,10 @@ import { preloadModules } from "./modules/preload-modules.js";
 import { withExecutionLog } from "./observability/execution-log.js";
 import { observeHttpRequests } from "./observability/http-request-metrics.js";
 import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
+import type { PrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { createRouteTemplateMatcher } from "./openapi/route-template-matcher.js";
+import { buildQueueExecutor } from "./queue/build-queue-executor.js";
 import { createStores, type SharedStores } from "./stores/create-stores.js";
 
 /** Parts a server can be given instead of the ones its configuration builds. */
@@ -99,7 +101,8 @@ export async function createRelayServer(
   const opened = new StartUpResources();
   return opened.build(async () => {
     const stores = opened.own(await buildStores(config, metrics), (owned) => owned.close());
-    const executor = parts.executor ?? opened.own(buildExecutor(config), (owned) => owned.close());
+    const executor =
+      parts.executor ?? opened.own(buildExecutor(config, prometheus), (owned) => owned.close());
     const moduleResolver = parts.resolver
       ? undefined
       : await buildModuleSystem(config, { stores, executor, parts, metrics, log });
@@ -180,8 +183,15 @@ function buildStores(config: ServerConfig, metrics: Metrics): Promise<SharedStor
   });
 }
 
-/** Starts the sandbox's worker threads (`RELAY_WORKERS`). */
-function buildExecutor(config: ServerConfig): Executor & { close(): Promise<void> } {
+/**
+ * The executor: the sandbox's worker threads (`RELAY_WORKERS`), or with `RELAY_EXECUTOR=queue`
+ * the shared queue run by `relay-server worker` processes.
+ */
+function buildExecutor(
+  config: ServerConfig,
+  prometheus: PrometheusMetrics,
+): Executor & { close(): Promise<void> } {
+  if (config.RELAY_EXECUTOR === "queue") return buildQueueExecutor(config, prometheus);
   return createSandboxExecutor({ workers: config.RELAY_WORKERS });
 }
 

@@ -9,6 +9,15 @@ export const POLICY_ACTIONS = [
   "read_events",
 ] as const;
 
+/** Queue priorities a rule may allow. */
+export const POLICY_PRIORITIES = ["high", "normal", "low"] as const;
+
+/** Priorities an allow rule grants when it names none: everything but `high`. */
+export const DEFAULT_RULE_PRIORITIES: readonly (typeof POLICY_PRIORITIES)[number][] = [
+  "normal",
+  "low",
+];
+
 /** What happens when a request's policy exceeds a rule's caps. */
 export const CAP_MODES = ["clamp", "refuse"] as const;
 
@@ -68,6 +77,14 @@ export const policyRuleSchema = z
       .min(1, "must name at least one resource"),
     /** Upper bounds on the request's policy (allow rules only). */
     caps: policyCapsSchema.optional(),
+    /**
+     * Queue priorities an `execute_wasm` request may ask for under this rule (allow rules only).
+     * @default ["normal", "low"]
+     */
+    priorities: z
+      .array(z.enum(POLICY_PRIORITIES, { error: 'must be "high", "normal" or "low"' }))
+      .min(1, "must name at least one priority")
+      .optional(),
     /** What a request above the caps gets. @default the document's `cap_mode` */
     cap_mode: z.enum(CAP_MODES, { error: 'must be "clamp" or "refuse"' }).optional(),
   })
@@ -78,6 +95,13 @@ export const policyRuleSchema = z
         code: "custom",
         path: [rule.caps !== undefined ? "caps" : "cap_mode"],
         message: "a deny rule cannot carry caps",
+      });
+    }
+    if (rule.effect === "deny" && rule.priorities !== undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["priorities"],
+        message: "a deny rule cannot grant priorities",
       });
     }
   });

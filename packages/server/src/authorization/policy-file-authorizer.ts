@@ -4,7 +4,12 @@ import type {
   Authorizer,
   Policy,
 } from "@wasm-relay/core";
-import type { CapMode, PolicyCaps, PolicyDocument } from "./policy-document.js";
+import {
+  type CapMode,
+  DEFAULT_RULE_PRIORITIES,
+  type PolicyCaps,
+  type PolicyDocument,
+} from "./policy-document.js";
 import type { Pattern } from "./resource-pattern.js";
 import { compilePattern } from "./resource-pattern.js";
 
@@ -18,6 +23,7 @@ interface CompiledRule {
   resources: Pattern[];
   caps: PolicyCaps | undefined;
   capMode: CapMode;
+  priorities: readonly string[];
 }
 
 const POLICY_FIELDS = ["max_memory", "max_gas", "max_time"] as const;
@@ -51,6 +57,7 @@ export function createPolicyFileAuthorizer(document: PolicyDocument): Authorizer
       resources: rule.resources.map(compilePattern),
       caps: rule.caps,
       capMode: rule.cap_mode ?? document.cap_mode,
+      priorities: rule.priorities ?? DEFAULT_RULE_PRIORITIES,
     };
   });
 
@@ -66,11 +73,23 @@ export function createPolicyFileAuthorizer(document: PolicyDocument): Authorizer
       const matching = rules.filter((rule) => matches(rule, request));
       const deny = matching.find((rule) => rule.effect === "deny");
       if (deny) return { allowed: false, reason: `denied by policy rule ${deny.label}` };
-      const allows = matching.filter((rule) => rule.effect === "allow");
-      if (allows.length === 0) {
+      const granting = matching.filter((rule) => rule.effect === "allow");
+      if (granting.length === 0) {
         return {
           allowed: false,
           reason: `no policy rule allows ${request.action} on ${request.resource}`,
+        };
+      }
+      // A priority is granted by the rules that list it (by default normal and low).
+      const priority = request.context.priority;
+      const allows =
+        priority === undefined
+          ? granting
+          : granting.filter((rule) => rule.priorities.includes(priority));
+      if (allows.length === 0) {
+        return {
+          allowed: false,
+          reason: `priority "${priority}" is not allowed by policy rule ${granting[0]!.label} (it allows ${granting[0]!.priorities.join(", ")})`,
         };
       }
       const policy = request.context.policy;

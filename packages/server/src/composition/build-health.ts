@@ -1,4 +1,5 @@
 import { type Authorizer, allowAllAuthorizer, type Executor, type Health } from "@wasm-relay/core";
+import type { QueueSnapshot } from "@wasm-relay/queue";
 import type { ServerConfig } from "../config/server-config.js";
 import { executorHealth } from "../observability/executor-health.js";
 import type { SharedStores } from "../stores/create-stores.js";
@@ -17,6 +18,7 @@ export function buildHealth(
     return {
       status: pool.unhealthy.length > 0 ? "unhealthy" : reasons.length > 0 ? "degraded" : "healthy",
       ...(reasons.length > 0 ? { reasons } : {}),
+      ...queueHealth(parts.executor),
       features: {
         idempotency: true,
         rate_limiting: true,
@@ -30,5 +32,20 @@ export function buildHealth(
         idempotency_ttl: config.RELAY_IDEMPOTENCY_TTL,
       },
     };
+  };
+}
+
+/** The `queue` member of the health document, when the executor is a queue with a snapshot. */
+function queueHealth(executor: Executor): Pick<Health, "queue"> {
+  const stats = (executor as { stats?: () => { snapshot?: QueueSnapshot } }).stats;
+  if (typeof stats !== "function") return {};
+  const snapshot = stats.call(executor).snapshot;
+  if (snapshot === undefined) return {};
+  return {
+    queue: {
+      depth: snapshot.depth,
+      oldest_job_age: Math.round(snapshot.oldestJobAgeMs),
+      workers_online: snapshot.workersOnline,
+    },
   };
 }

@@ -96,6 +96,33 @@ export const serverEnvironmentSchema = z.object({
   RELAY_WORKERS: integer("RELAY_WORKERS", 0, 0).transform((value) =>
     value === 0 ? undefined : value,
   ),
+  /**
+   * Where executions run: `sandbox` (this process's worker threads) or `queue` (a BullMQ queue on
+   * `REDIS_URL`, run by `relay-server worker` processes). @default "sandbox"
+   */
+  RELAY_EXECUTOR: z
+    .enum(["sandbox", "queue"], { error: "RELAY_EXECUTOR must be sandbox or queue" })
+    .default("sandbox"),
+  /** Most executions waiting in the shared queue; one more gets 503. 0: no limit. @default 0 */
+  RELAY_QUEUE_MAX: integer("RELAY_QUEUE_MAX", 0, 0),
+  /** Most executions one user may have waiting in the queue; one more gets 429. 0: no limit. @default 0 */
+  RELAY_QUEUE_MAX_PER_USER: integer("RELAY_QUEUE_MAX_PER_USER", 0, 0),
+  /**
+   * `local`: while the queue is unavailable (Redis down, no worker online), run executions in
+   * this process instead of answering 503. @default "none"
+   */
+  RELAY_QUEUE_FALLBACK: z
+    .enum(["none", "local"], { error: "RELAY_QUEUE_FALLBACK must be none or local" })
+    .default("none"),
+  /**
+   * Longest a job of a lost worker (killed, machine gone) waits before another worker reruns it.
+   * @unit milliseconds @default 10000
+   */
+  RELAY_QUEUE_LOCK_TIME: integer("RELAY_QUEUE_LOCK_TIME", 10_000, 100),
+  /** BullMQ queue name (relays and workers must agree). @default "executions" */
+  RELAY_QUEUE_NAME: z.string().trim().min(1).default("executions"),
+  /** Prefix of the queue's Redis keys. @default `<REDIS_KEY_PREFIX>queue` */
+  RELAY_QUEUE_PREFIX: optionalText,
   /** Name of this instance in events and logs. @default "relay" */
   RELAY_NODE_NAME: z.string().trim().min(1).default("relay"),
   /** Execution events kept per bus topic for `Last-Event-ID` resumption. @default 10000 */
@@ -183,6 +210,11 @@ export function loadServerConfig(environment: Record<string, string | undefined>
       if (config[`RELAY_DEFAULT_MAX_${field}`] > config[`RELAY_LIMIT_MAX_${field}`]) {
         problems.push(`RELAY_DEFAULT_MAX_${field}: must not exceed RELAY_LIMIT_MAX_${field}`);
       }
+    }
+    if (config.RELAY_EXECUTOR === "queue" && config.REDIS_URL === undefined) {
+      problems.push(
+        "RELAY_EXECUTOR: queue requires REDIS_URL (the Redis the queue and its workers share), e.g. REDIS_URL=redis://127.0.0.1:6379",
+      );
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
     return config;

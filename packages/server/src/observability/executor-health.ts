@@ -6,6 +6,13 @@ export interface ExecutorHealthStats {
   queued: number;
   /** Most tasks that may wait; one more is refused with 503. */
   maxQueue: number;
+  /**
+   * A shared queue's reason it cannot take work (Redis down, no worker online): `unhealthy`, or
+   * `degraded` when `fallback` runs the work in-process. Only queue executors report it.
+   */
+  unavailableReason?: string | undefined;
+  /** Whether executions run in-process while the queue is unavailable. */
+  fallback?: boolean | undefined;
 }
 
 /** Why an executor makes the relay less than healthy. */
@@ -32,7 +39,13 @@ export function executorHealth(executor: object): ExecutorHealth {
   } catch {
     return health;
   }
-  if (stats.workers === 0) health.unhealthy.push("executor: no worker threads are running");
+  if ("unavailableReason" in stats) {
+    // A queue executor: its workers are other processes, counted by heartbeats.
+    if (stats.unavailableReason !== undefined)
+      (stats.fallback ? health.degraded : health.unhealthy).push(stats.unavailableReason);
+  } else if (stats.workers === 0) {
+    health.unhealthy.push("executor: no worker threads are running");
+  }
   if (
     typeof stats.queued === "number" &&
     typeof stats.maxQueue === "number" &&

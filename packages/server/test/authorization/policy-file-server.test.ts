@@ -26,6 +26,14 @@ beforeAll(async () => {
           resources: ["glyph://calculator@*"],
         },
         {
+          id: "vip-calculator",
+          effect: "allow",
+          principals: ["user:vip"],
+          actions: ["execute_wasm"],
+          resources: ["glyph://calculator@*"],
+          priorities: ["high", "normal", "low"],
+        },
+        {
           id: "spin-clamped",
           effect: "allow",
           principals: ["user:tester"],
@@ -80,6 +88,33 @@ describe("policy-file authorizer in the server", () => {
       reason: "no policy rule allows execute_wasm on glyph://trap@quantum",
     });
     expect(metrics.count("relay.execute_wasm.permission_denied")).toBe(before + 1);
+  });
+
+  it("grants priority high only where a rule lists it: 403 with the reason otherwise", async () => {
+    const refused = await execute("alice", {
+      cid: "glyph://calculator@quantum",
+      inputs: [1, 2],
+      priority: "high",
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      error: "Permission denied",
+      reason: 'priority "high" is not allowed by policy rule "calculator" (it allows normal, low)',
+    });
+    for (const priority of ["normal", "low"]) {
+      expect(
+        await execute("alice", { cid: "glyph://calculator@quantum", inputs: [1, 2], priority }),
+      ).toMatchObject({ status: 200, body: { output: 3 } });
+    }
+    expect(
+      await execute("vip", { cid: "glyph://calculator@quantum", inputs: [1, 2], priority: "high" }),
+    ).toMatchObject({ status: 200, body: { output: 3 } });
+    const unknown = await execute("vip", {
+      cid: "glyph://calculator@quantum",
+      inputs: [1, 2],
+      priority: "urgent",
+    });
+    expect(unknown.status).toBe(400);
   });
 
   it("clamps a policy to the rule's caps: the loop runs out of gas instead of time", async () => {
