@@ -10,6 +10,7 @@ import { createModuleResolver } from "../modules/create-module-resolver.js";
 import { defaultModuleDirectory } from "../modules/default-module-directory.js";
 import { createRedisClient } from "../redis/create-redis-client.js";
 import { createRedisIdempotencyStore } from "../redis/redis-idempotency-store.js";
+import { redisLeaseToken } from "../stores/fallback-idempotency-store.js";
 import { queueLocation } from "./queue-location.js";
 
 const USAGE = `usage:
@@ -56,10 +57,12 @@ export async function startQueueWorker(
   });
   const idempotency = createRedisIdempotencyStore({ redis, keyPrefix: config.REDIS_KEY_PREFIX });
   const recordResult = async (job: ExecutionJobData, result: ExecutionResult) => {
-    if (!job.idempotency) return;
+    // A lease the relay holds in memory (Redis was down) is the relay's alone to complete.
+    const leaseToken = job.idempotency && redisLeaseToken(job.idempotency.leaseToken);
+    if (!job.idempotency || leaseToken === undefined) return;
     await idempotency.complete(
       job.idempotency.key,
-      job.idempotency.leaseToken,
+      leaseToken,
       {
         fingerprint: job.requestId,
         response: toResponse(result, job.requestId, job.cid, Date.now()),

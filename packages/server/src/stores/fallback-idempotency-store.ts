@@ -24,6 +24,15 @@ const PRIMARY = "r.";
 const FALLBACK = "m.";
 
 /**
+ * The Redis store's own token inside a lease token of the fallback store, or `undefined` when
+ * the lease is held in a relay's memory (Redis was down when it was taken): what a queue worker
+ * needs to record a result in Redis under a relay's lease.
+ */
+export function redisLeaseToken(leaseToken: string): string | undefined {
+  return leaseToken.startsWith(PRIMARY) ? leaseToken.slice(PRIMARY.length) : undefined;
+}
+
+/**
  * An {@link IdempotencyStore} that uses the primary (bounded by `timeoutMs`) while it is
  * available and the fallback while it is down (connection lost). A primary that is connected
  * but slow is never replaced by the fallback for `begin`: a memory lease there would let another
