@@ -84,6 +84,8 @@ interface Waiter {
   queuedAt: number;
   /** When a worker started it (worker clock). @unit epoch milliseconds */
   startedAt?: number;
+  /** Whether `queued` was reported (it must come before `started`). */
+  queuedReported: boolean;
   lastPoll: number;
 }
 
@@ -175,6 +177,11 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
     const waiter = waiters.get(jobId);
     const progress = data as ExecutionJobProgress;
     if (!waiter || typeof progress !== "object" || progress === null) return;
+    if (!waiter.queuedReported) {
+      // A worker took the job before its position was read: it was first in line.
+      waiter.queuedReported = true;
+      waiter.onEvent?.({ type: "queued", position: 1 });
+    }
     if (progress.kind === "started") {
       waiter.startedAt ??= progress.startedAt;
       waiter.onEvent?.({
@@ -319,7 +326,15 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       queuedAt,
     };
     const result = new Promise<ExecutionResult>((resolve, reject) => {
-      waiters.set(jobId, { task, onEvent, resolve, reject, lastPoll: queuedAt, queuedAt });
+      waiters.set(jobId, {
+        task,
+        onEvent,
+        resolve,
+        reject,
+        lastPoll: queuedAt,
+        queuedAt,
+        queuedReported: false,
+      });
     });
     try {
       await withTimeout(
@@ -338,10 +353,13 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       await leaveLane(redis, layout, jobId).catch(() => false);
       throw unavailable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
     }
-    jobPosition(redis, layout, jobId).then(
-      (position) => onEvent?.({ type: "queued", position: Math.max(1, position) }),
-      () => onEvent?.({ type: "queued", position: 1 }),
-    );
+    const reportQueued = (position: number) => {
+      const waiter = waiters.get(jobId);
+      if (!waiter || waiter.queuedReported) return;
+      waiter.queuedReported = true;
+      onEvent?.({ type: "queued", position: Math.max(1, position) });
+    };
+    jobPosition(redis, layout, jobId).then(reportQueued, () => reportQueued(1));
 
     const onAbort = () => {
       const waiter = waiters.get(jobId);

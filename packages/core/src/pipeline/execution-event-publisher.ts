@@ -89,6 +89,8 @@ export class ExecutionEventPublisher {
     >,
   ): void {
     if (this.#stage === "done") return;
+    // The stream always opens with execution_queued, even when no executor took the run.
+    this.queued();
     this.#emit(terminal);
     this.#stage = "done";
   }

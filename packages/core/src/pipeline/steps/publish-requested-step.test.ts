@@ -4,7 +4,7 @@ import { publishRequested } from "./publish-requested-step.js";
 import { gatedContext, recordingBus, testPorts } from "./step-test-ports.js";
 
 describe("publishRequested", () => {
-  it("publishes requested (with the authorized policy) and execution_queued", async () => {
+  it("publishes requested (with the authorized policy); execution_queued waits for the executor's position", async () => {
     const { ports, published } = testPorts();
     const context = await publishRequested(ports, gatedContext());
     expect(context.events).toBeDefined();
@@ -21,10 +21,13 @@ describe("publishRequested", () => {
         timestamp: "2026-01-01T00:00:00.000Z",
       },
     });
+    expect(published).toHaveLength(1);
+    context.events?.fromExecutor({ type: "queued", position: 3 }, "node");
+    await context.events?.flushed();
     expect(published[1]).toMatchObject({
       topic: BUS_TOPICS.executionEvents,
       payload: expect.objectContaining({
-        event: expect.objectContaining({ type: "execution_queued" }),
+        event: expect.objectContaining({ type: "execution_queued", position: 3 }),
       }),
     });
   });

@@ -8,8 +8,10 @@ import {
 } from "./pipeline-context.js";
 
 /**
- * Step 6 ("tmpbus"): publishes `requested` and, when there is a bus, opens the execution's
- * event stream with `execution_queued`. A failed publish is counted, never thrown.
+ * Step 6 ("tmpbus"): publishes `requested` and, when there is a bus, creates the execution's
+ * event publisher. Its `execution_queued` comes from the executor, with the real position in
+ * the executor's queue (or, when the run ends before any executor took it, first thing from
+ * the terminal event). A failed publish is counted, never thrown.
  */
 export async function publishRequested(
   ports: Pick<PipelinePorts, "bus" | "clock" | "metrics">,
@@ -40,6 +42,5 @@ export async function publishRequested(
         request.idempotency_key ?? context.options.idempotencyKey,
       )
     : undefined;
-  events?.queued();
   return Object.assign(context, { busEvent, events });
 }
