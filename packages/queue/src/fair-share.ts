@@ -13,7 +13,7 @@ export type Admission =
   | { admitted: false; reason: "user_full"; waiting: number };
 
 /**
- * Admits a job into the fair-share scheduler (see {@link FAIR_ADMIT_SCRIPT}), before BullMQ
+ * Admits a job into the fair-share scheduler (start-time fair queueing, see docs/scaling.md), before BullMQ
  * holds it: refusals happen before anything is queued.
  * @param limits `maxQueue` and `maxPerUser`; 0 or undefined means no limit.
  * @throws the Redis client's error.
