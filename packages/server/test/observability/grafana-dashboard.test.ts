@@ -20,18 +20,31 @@ function queriesOf(node: unknown, found: string[] = []): string[] {
 }
 
 let relay: Awaited<ReturnType<typeof startRelayServer>>;
+let queueRelay: Awaited<ReturnType<typeof startRelayServer>>;
 let exported: Set<string>;
 let dashboard: Record<string, unknown>;
 
 beforeAll(async () => {
   relay = await startRelayServer({ env: { RELAY_WORKERS: "1" } });
-  exported = exportedSeriesNames(
-    parsePrometheusText(await (await fetch(`${relay.url}/metrics`)).text()),
-  );
+  // The queue's metrics are exported by a relay in queue mode (it starts without workers).
+  queueRelay = await startRelayServer({
+    env: {
+      RELAY_EXECUTOR: "queue",
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_KEY_PREFIX: `test:grafana:${Math.random().toString(36).slice(2, 10)}:`,
+    },
+  });
+  exported = new Set([
+    ...exportedSeriesNames(parsePrometheusText(await (await fetch(`${relay.url}/metrics`)).text())),
+    ...exportedSeriesNames(
+      parsePrometheusText(await (await fetch(`${queueRelay.url}/metrics`)).text()),
+    ),
+  ]);
   dashboard = JSON.parse(await readFile(DASHBOARD, "utf8")) as Record<string, unknown>;
 });
 afterAll(async () => {
   await relay?.close();
+  await queueRelay?.close();
 });
 
 describe("docs/grafana/relay.json", () => {
@@ -68,6 +81,11 @@ describe("docs/grafana/relay.json", () => {
       "relay_executor_busy_workers",
       "relay_executor_pool_size",
       "relay_store_fallback_active",
+      "relay_queue_wait_seconds_bucket",
+      "relay_queue_run_seconds_bucket",
+      "relay_queue_jobs",
+      "relay_queue_workers_online",
+      "relay_queue_oldest_job_age_seconds",
     ]) {
       expect(used.has(name), name).toBe(true);
     }

@@ -20,7 +20,7 @@ const execFileAsync = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL("../../../..", import.meta.url));
 
 /** The published packages, in dependency order. */
-const PACKAGES = ["core", "sandbox", "server", "client"] as const;
+const PACKAGES = ["core", "sandbox", "queue", "server", "client"] as const;
 
 /** Longest the pack and the install of the tarballs (with their dependencies) may take. @unit milliseconds */
 const INSTALL_TIMEOUT = 240_000;
