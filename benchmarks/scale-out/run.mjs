@@ -18,10 +18,11 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import Redis from "ioredis";
 
+const environment = process.env;
 const ROUNDS = Number(process.argv[2] ?? 3);
-const LATENCY_REQUESTS = Number(process.env.LATENCY_REQUESTS ?? 200);
-const SCALE_REQUESTS = Number(process.env.SCALE_REQUESTS ?? 60);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+const LATENCY_REQUESTS = Number(environment.LATENCY_REQUESTS ?? 200);
+const SCALE_REQUESTS = Number(environment.SCALE_REQUESTS ?? 60);
+const CONCURRENCY = Number(environment.CONCURRENCY ?? 8);
 const cli = fileURLToPath(new URL("../../packages/server/dist/cli.js", import.meta.url));
 const children = [];
 

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRelayServer } from "../../src/relay-server.js";
+import { deleteKeys } from "../queue/queue-processes.js";
 import { exportedSeriesNames, parsePrometheusText } from "./prometheus-text.js";
 import { promqlMetricNames } from "./promql-metric-names.js";
 
@@ -21,6 +22,7 @@ function queriesOf(node: unknown, found: string[] = []): string[] {
 
 let relay: Awaited<ReturnType<typeof startRelayServer>>;
 let queueRelay: Awaited<ReturnType<typeof startRelayServer>>;
+const queuePrefix = `test:grafana:${Math.random().toString(36).slice(2, 10)}:`;
 let exported: Set<string>;
 let dashboard: Record<string, unknown>;
 
@@ -31,7 +33,7 @@ beforeAll(async () => {
     env: {
       RELAY_EXECUTOR: "queue",
       REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      REDIS_KEY_PREFIX: `test:grafana:${Math.random().toString(36).slice(2, 10)}:`,
+      REDIS_KEY_PREFIX: queuePrefix,
     },
   });
   exported = new Set([
@@ -45,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await relay?.close();
   await queueRelay?.close();
+  await deleteKeys(queuePrefix);
 });
 
 describe("docs/grafana/relay.json", () => {
