@@ -116,12 +116,12 @@ export const executeRouteDefinition = defineRoute<RouteDependencies>({
       rateLimitHeaders,
     ),
     "429": problemResponse(
-      "Rate limit exceeded; `retry_after` and `Retry-After` say when to retry.",
+      "Rate limit exceeded, or (`queue-quota-exceeded`, `RELAY_EXECUTOR=queue`) the caller already has `RELAY_QUEUE_MAX_PER_USER` executions waiting; `retry_after` and `Retry-After` say when to retry.",
       { ...rateLimitHeaders, "Retry-After": headerReference("RetryAfter") },
     ),
     "500": internalErrorResponse,
     "503": problemResponse(
-      "The executor cannot take work now (`executor-unavailable`: queue full or shutting down), the module's source (glyph registry, gateways) cannot be reached (`module-source-unavailable`), or Redis is connected but did not decide the rate limit or idempotency within `RELAY_REDIS_TIMEOUT` (`store-unavailable`; nothing ran).",
+      "The executor cannot take work now (`executor-unavailable`: queue full (`RELAY_QUEUE_MAX`), shutting down, or with `RELAY_EXECUTOR=queue` Redis down or no worker online), the module's source (glyph registry, gateways) cannot be reached (`module-source-unavailable`), or Redis is connected but did not decide the rate limit or idempotency within `RELAY_REDIS_TIMEOUT` (`store-unavailable`; nothing ran).",
       { "Retry-After": headerReference("RetryAfter") },
     ),
   },
