@@ -115,3 +115,36 @@ describe("createSandboxExecutor: numeric ABI", () => {
     await expect(running).rejects.toThrow("client went away");
   });
 });
+
+describe("createSandboxExecutor: priority", () => {
+  it("starts waiting tasks by priority (high, normal, low), first come first served within one", async () => {
+    const single = createSandboxExecutor({ workers: 1 });
+    try {
+      const order: string[] = [];
+      const run = (label: string, priority: "high" | "normal" | "low", bytes = calculator) =>
+        single.execute(
+          taskFor(bytes, bytes === spin ? [] : [1, 2], {
+            priority,
+            policy: { max_time: bytes === spin ? 500 : 5000 },
+          }),
+          {
+            onEvent: (event) => {
+              if (event.type === "started") order.push(label);
+            },
+          },
+        );
+      const blocker = run("blocker", "low", spin);
+      await expect.poll(() => order.length).toBe(1);
+      const rest = [
+        run("low", "low"),
+        run("normal-1", "normal"),
+        run("high", "high"),
+        run("normal-2", "normal"),
+      ];
+      await Promise.all([blocker, ...rest]);
+      expect(order).toEqual(["blocker", "high", "normal-1", "normal-2", "low"]);
+    } finally {
+      await single.close();
+    }
+  });
+});
