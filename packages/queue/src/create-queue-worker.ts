@@ -18,6 +18,12 @@ import { startHeartbeats } from "./worker-heartbeats.js";
 /** Default of `lockTimeMs`: a job of a lost worker runs again within this. @unit milliseconds */
 export const DEFAULT_LOCK_TIME_MS = 10_000;
 
+/**
+ * Share of the lock time given to BullMQ's lock and to its stalled-job check interval each: a
+ * lost job is moved back after at most both (80 %), the rest is margin.
+ */
+const LOCK_SHARE = 0.4;
+
 /** Options of {@link createQueueWorker}. */
 export interface QueueWorkerOptions extends QueueLayoutOptions {
   /** The shared Redis (`REDIS_URL`). */
@@ -28,8 +34,9 @@ export interface QueueWorkerOptions extends QueueLayoutOptions {
   concurrency?: number | undefined;
   /**
    * Longest a job of a worker that died (`kill -9`, lost machine) waits before another worker
-   * runs it (`RELAY_QUEUE_LOCK_TIME`): BullMQ's lock lasts half of it and the stalled-job check
-   * runs every half. The lock is renewed from the main thread while the module runs in a
+   * runs it (`RELAY_QUEUE_LOCK_TIME`): BullMQ's lock lasts 40 % of it and the stalled-job check
+   * runs every 40 %, which leaves a fifth for timers late on a busy machine and the new worker's
+   * start. The lock is renewed from the main thread while the module runs in a
    * sandbox thread, so a busy worker never loses it. @unit milliseconds @default 10000
    */
   lockTimeMs?: number | undefined;
@@ -155,8 +162,8 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
     connection,
     prefix: layout.prefix,
     concurrency,
-    lockDuration: Math.ceil(lockTimeMs / 2),
-    stalledInterval: Math.ceil(lockTimeMs / 2),
+    lockDuration: Math.ceil(lockTimeMs * LOCK_SHARE),
+    stalledInterval: Math.ceil(lockTimeMs * LOCK_SHARE),
     maxStalledCount: 1,
     name: nodeName,
   });

@@ -114,6 +114,7 @@ describe("http authorizer against a decision server on loopback", () => {
           context: {
             session_id: "s-1",
             policy: { max_memory: 16_777_216, max_gas: 10_000_000, max_time: 5000 },
+            priority: "normal",
           },
         },
       });
