@@ -29,7 +29,13 @@ async function finishedJobs(prefix: string): Promise<FinishedJob[]> {
   const jobs: FinishedJob[] = [];
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}queue:executions:*-*-*-*-*`, "COUNT", 1000);
+    const [next, keys] = await redis.scan(
+      cursor,
+      "MATCH",
+      `${prefix}queue:executions:*-*-*-*-*`,
+      "COUNT",
+      1000,
+    );
     cursor = next;
     for (const key of keys) {
       if (!/:[0-9a-f-]{36}$/.test(key)) continue;
@@ -71,24 +77,33 @@ describe("RELAY_EXECUTOR=queue fair shares", () => {
         { timeout: 60_000, interval: 100 },
       )
       .toBeGreaterThanOrEqual(150);
-    const newcomer = Array.from({ length: 10 }, (_, i) => execute(relay.url, "user-b", job(1000 + i)));
+    const newcomer = Array.from({ length: 10 }, (_, i) =>
+      execute(relay.url, "user-b", job(1000 + i)),
+    );
     const answers = await Promise.all([...backlog, ...newcomer]);
-    expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(true);
+    expect(answers.every((answer) => answer.status === 200 && answer.body.success === true)).toBe(
+      true,
+    );
 
     const jobs = await finishedJobs(env.REDIS_KEY_PREFIX!);
     expect(jobs).toHaveLength(210);
     const others = jobs.filter((each) => each.user === "user-a");
     // B's jobs in B's own order (its lane), and A's starts counted from B's first arrival.
-    const mine = jobs.filter((each) => each.user === "user-b").sort((x, y) => x.fairTag - y.fairTag);
+    const mine = jobs
+      .filter((each) => each.user === "user-b")
+      .sort((x, y) => x.fairTag - y.fairTag);
     const arrival = Math.min(...mine.map((each) => each.queuedAt));
     const slots = mine.map(
       (each) =>
-        others.filter((other) => other.startedAt > arrival && other.startedAt < each.startedAt).length,
+        others.filter((other) => other.startedAt > arrival && other.startedAt < each.startedAt)
+          .length,
     );
     console.info(`fair shares: A's jobs started ahead of B's j-th job: ${slots.join(", ")}`);
     slots.forEach((count, index) => expect(count).toBeLessThanOrEqual(index + 2));
     // First come, first served would have run A's whole remaining backlog first.
     const lastOfMine = mine.at(-1)!.startedAt;
-    expect(others.filter((other) => other.startedAt > lastOfMine).length).toBeGreaterThanOrEqual(100);
+    expect(others.filter((other) => other.startedAt > lastOfMine).length).toBeGreaterThanOrEqual(
+      100,
+    );
   }, 180_000);
 });

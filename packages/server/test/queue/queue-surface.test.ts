@@ -31,7 +31,10 @@ describe("RELAY_EXECUTOR=queue surface", () => {
     });
     expect(failed.status).toBe(78);
     expect(failed.stderr).toContain("RELAY_EXECUTOR: queue requires REDIS_URL");
-    const help = spawnSync(process.execPath, [cli, "worker", "--help"], { encoding: "utf8", timeout: 30_000 });
+    const help = spawnSync(process.execPath, [cli, "worker", "--help"], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("relay-server worker");
     expect(help.stdout).toContain("RELAY_NODE_NAME");
@@ -50,9 +53,11 @@ describe("RELAY_EXECUTOR=queue surface", () => {
     await followEvents(relay.url, "zoe", events, stream.signal);
     const blocker = execute(relay.url, "xavier", spin);
     const health = async () =>
-      ((await (await fetch(`${relay.url}/intent/execute-wasm/health`)).json()) as {
-        queue?: { depth: number; oldest_job_age: number; workers_online: number };
-      }).queue;
+      (
+        (await (await fetch(`${relay.url}/intent/execute-wasm/health`)).json()) as {
+          queue?: { depth: number; oldest_job_age: number; workers_online: number };
+        }
+      ).queue;
     await expect.poll(async () => (await health())?.workers_online, { timeout: 10_000 }).toBe(1);
     // The blocker runs; everything after it waits.
     await new Promise((resolve) => setTimeout(resolve, 1000));
