@@ -6,7 +6,7 @@
 // Environment: BENCH_USER (user_id header), BENCH_OFFSET (first input), BENCH_IDEMPOTENCY_KEY
 // (same body and key on every request, the replay path), as request.lua; PACED_SPIN (see below).
 // Prints one JSON line on stdout: { sent, completed, errors, unfinished, rate, p50, p90, p99,
-// p999, max, lagP99 } with times in milliseconds; a failed or unfinished request counts as
+// p999, max, lagP99, waitP99 } with times in milliseconds; a failed or unfinished request counts as
 // infinitely late (a percentile it reaches prints as null).
 //
 // Schedule: request i is due at start + i / rate. Due requests queue (FIFO) for an idle connection
@@ -15,8 +15,10 @@
 // millisecond timers: sends may be up to ~1 ms late, in bursts); with PACED_SPIN=1 it polls with
 // setImmediate once the next request is less than 2 ms away (sub-millisecond sends, but it spins
 // its core at rates above ~500 req/s: meant for a load generator pinned to a core of its own).
-// `lagP99` is the p99 of (actual send time - intended time): the client's own lateness, part of
-// every latency it reports.
+// `lagP99` is the p99 of (time the client saw a request due - its intended time): the client's own
+// lateness (a busy or descheduled load generator), part of every latency it reports. `waitP99` is
+// the p99 of (send time - due time): the wait for a free connection, i.e. the server's backlog.
+// Requests never sent count as infinitely late in both.
 import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
 
@@ -38,6 +40,7 @@ const total = Math.round(RATE * SECONDS);
 const interval = 1000 / RATE;
 const latency = new Float64Array(total).fill(Number.POSITIVE_INFINITY);
 const lag = new Float64Array(total).fill(Number.POSITIVE_INFINITY);
+const connectionWait = new Float64Array(total).fill(Number.POSITIVE_INFINITY);
 let start = 0;
 let next = 0;
 let completed = 0;
@@ -140,7 +143,7 @@ function dispatch() {
     const connection = idle.shift();
     const index = due.shift();
     connection.inFlight = index;
-    lag[index] = performance.now() - (start + index * interval);
+    connectionWait[index] = performance.now() - (start + index * interval) - lag[index];
     connection.socket.write(requestText(index), "latin1");
   }
 }
@@ -149,6 +152,7 @@ function dispatch() {
 function pump() {
   const now = performance.now();
   while (next < total && start + next * interval <= now) {
+    lag[next] = now - (start + next * interval);
     due.push(next);
     next += 1;
   }
@@ -177,6 +181,7 @@ const elapsed = (lastDone - start) / 1000;
 const finite = (value) => (Number.isFinite(value) ? Number(value.toFixed(3)) : null);
 const sortedLatency = latency.slice(0, next).sort();
 const sortedLag = lag.slice(0, next).sort();
+const sortedWait = connectionWait.slice(0, next).sort();
 const result = {
   sent: next,
   completed,
@@ -189,6 +194,7 @@ const result = {
   p999: finite(percentile(sortedLatency, 0.999)),
   max: finite(sortedLatency[sortedLatency.length - 1]),
   lagP99: finite(percentile(sortedLag, 0.99)),
+  waitP99: finite(percentile(sortedWait, 0.99)),
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);
