@@ -14,8 +14,9 @@
 // measured from each request's intended send time. The last line holds every ratio and target.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg } from "node:os";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const environment = process.env;
@@ -79,6 +80,49 @@ const { default: Redis } = await import("ioredis");
     probe.disconnect();
   }
 }
+
+/**
+ * Waits until no other run of this benchmark is measuring on this machine (two runs pinned to the
+ * same cores would measure each other), then holds a lock file until this process exits.
+ */
+async function waitForMachine() {
+  const lock = join(tmpdir(), "wasm-relay-http-throughput.lock");
+  let announced = false;
+  for (;;) {
+    try {
+      const descriptor = openSync(lock, "wx");
+      writeSync(descriptor, String(process.pid));
+      closeSync(descriptor);
+      // A run killed by a signal leaves the file behind; the next run sees its pid gone.
+      process.on("exit", () => rmSync(lock, { force: true }));
+      return;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    let text;
+    try {
+      text = readFileSync(lock, "utf8");
+    } catch {
+      continue; // removed in between
+    }
+    const holder = Number(text);
+    let alive = text === ""; // just created, its pid not written yet
+    try {
+      alive ||= holder > 0 && process.kill(holder, 0);
+    } catch (error) {
+      alive = error.code === "EPERM";
+    }
+    if (!alive) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (!announced)
+      console.error(`http-throughput: waiting for another run (pid ${holder}) to finish`);
+    announced = true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+await waitForMachine();
 
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const hasTaskset = !spawnSync("taskset", ["-V"]).error;
