@@ -13,7 +13,9 @@ const RUNS = Number(process.argv[2] ?? 5000);
 const ROUNDS = Number(process.argv[3] ?? 4);
 const IN_FLIGHT = Number(process.argv[4] ?? 32);
 const module = (name) =>
-  new Uint8Array(readFileSync(new URL(`../../examples/modules/dist/${name}.wasm`, import.meta.url)));
+  new Uint8Array(
+    readFileSync(new URL(`../../examples/modules/dist/${name}.wasm`, import.meta.url)),
+  );
 const CID = {
   calculator: "bafkreig2puuzpq7lbujb5bzuqumynufgzmthphchjc2zu4tnoqokejykva",
   busy: "bafkreiack4ucqm3axeqmyaqzdycrpicw2rcahuwzln5i6iq4zz5swb34om",
@@ -61,7 +63,10 @@ async function round(executor, scenario) {
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { perSecond: scenario.runs / seconds, cpuMicros: (used.user + used.system) / scenario.runs };
+  return {
+    perSecond: scenario.runs / seconds,
+    cpuMicros: (used.user + used.system) / scenario.runs,
+  };
 }
 
 console.log(
@@ -80,7 +85,8 @@ for (const scenario of scenarios) {
   }
   const samples = variants.map(() => []);
   for (let index = 0; index < ROUNDS; index++) {
-    for (const [which, executor] of executors.entries()) samples[which].push(await round(executor, scenario));
+    for (const [which, executor] of executors.entries())
+      samples[which].push(await round(executor, scenario));
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = samples.map((list) => ({
@@ -95,11 +101,15 @@ for (const scenario of scenarios) {
     );
   }
   const stats = executors[1].stats();
-  console.log(`  inline executor: ${stats.inlined} inlined, ${stats.inlineFallbacks} sent back to a worker`);
+  console.log(
+    `  inline executor: ${stats.inlined} inlined, ${stats.inlineFallbacks} sent back to a worker`,
+  );
   const [base, inline] = summary;
   closing.push(
     `${scenario.name}: ${(inline.perSecond / base.perSecond).toFixed(2)}× runs/s, ${(inline.cpuMicros / base.cpuMicros).toFixed(2)}× CPU/run`,
   );
   await Promise.all(executors.map((executor) => executor.close()));
 }
-console.log(`\ninline vs workers only: ${closing.join("; ")}; load average ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `\ninline vs workers only: ${closing.join("; ")}; load average ${loadavg()[0].toFixed(2)}`,
+);

@@ -100,6 +100,14 @@ describe("inline runs: bounds", () => {
     expect(executor.stats()).toMatchObject({ inlineFallbacks: 1, timedOut: 1 });
   });
 
+  it("an inline run longer than max_time answers timeout", async () => {
+    const executor = executorWith({ gasSlice: 1e8 });
+    const slow = taskFor(busy, [1_000_000], { policy: { max_time: 0.001 } });
+    const result = await runTwice(executor, taskFor(busy, [1]), slow);
+    expect(result).toMatchObject({ success: false, error: { code: "timeout" }, gasUsed: null });
+    expect(executor.stats()).toMatchObject({ timedOut: 1, inlineFallbacks: 0 });
+  });
+
   it("a loop within the slice ends inline on gas exactly as in a worker", async () => {
     const task = taskFor(busy, [2 ** 31 - 1], { policy: { max_gas: 100_000 } });
     const here = await runTwice(inline, taskFor(busy, [1], { policy: { max_gas: 100_000 } }), task);
