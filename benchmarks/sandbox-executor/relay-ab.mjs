@@ -5,7 +5,7 @@
 //   [PIN=0] node benchmarks/sandbox-executor/relay-ab.mjs [rounds=4] [seconds=8]
 // Pinned (the default with 2+ cores): relays on core 0, wrk on core 1.
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -42,6 +42,20 @@ function start(inline) {
     });
   });
 }
+
+/** Context switches (voluntary + involuntary) of all the process's threads so far. */
+const contextSwitches = (pid) => {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
+      for (const match of status.matchAll(/_ctxt_switches:\s+(\d+)/g)) total += Number(match[1]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return total;
+};
 
 const cpuSeconds = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -86,11 +100,13 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const which of order) {
     const { server } = variants[which];
     const before = cpuSeconds(server.child.pid);
+    const switchesBefore = contextSwitches(server.child.pid);
     const result = wrk(server.url, SECONDS, (round + 1) * 10_000_000, `u${round}-${which}`);
     const cpu = cpuSeconds(server.child.pid) - before;
-    samples[which].push({ ...result, cpuMicros: (cpu * 1e6) / result.requests });
+    const switches = (contextSwitches(server.child.pid) - switchesBefore) / result.requests;
+    samples[which].push({ ...result, cpuMicros: (cpu * 1e6) / result.requests, switches });
     console.log(
-      `round ${round + 1} ${variants[which].label.padEnd(26)} ${result.perSecond.toFixed(0).padStart(6)} req/s ${((cpu * 1e6) / result.requests).toFixed(1).padStart(7)} µs CPU/req p99 ${result.p99.toFixed(1)} ms`,
+      `round ${round + 1} ${variants[which].label.padEnd(26)} ${result.perSecond.toFixed(0).padStart(6)} req/s ${((cpu * 1e6) / result.requests).toFixed(1).padStart(7)} µs CPU/req ${switches.toFixed(2)} switches/req p99 ${result.p99.toFixed(1)} ms`,
     );
   }
 }
@@ -99,15 +115,16 @@ const summary = samples.map((list) => ({
   perSecond: median(list.map((s) => s.perSecond)),
   cpuMicros: median(list.map((s) => s.cpuMicros)),
   p99: median(list.map((s) => s.p99)),
+  switches: median(list.map((s) => s.switches)),
 }));
 for (const [which, variant] of variants.entries()) {
-  const { perSecond, cpuMicros, p99 } = summary[which];
+  const { perSecond, cpuMicros, p99, switches } = summary[which];
   console.log(
-    `median ${variant.label.padEnd(26)} ${perSecond.toFixed(0).padStart(6)} req/s ${cpuMicros.toFixed(1).padStart(7)} µs CPU/req p99 ${p99.toFixed(1)} ms`,
+    `median ${variant.label.padEnd(26)} ${perSecond.toFixed(0).padStart(6)} req/s ${cpuMicros.toFixed(1).padStart(7)} µs CPU/req ${switches.toFixed(2)} switches/req p99 ${p99.toFixed(1)} ms`,
   );
 }
 const [a, b] = summary;
 console.log(
-  `inline vs worker: ${(b.perSecond / a.perSecond).toFixed(2)}× req/s, ${(b.cpuMicros / a.cpuMicros).toFixed(2)}× CPU/req (${(a.cpuMicros - b.cpuMicros).toFixed(1)} µs less); load average ${loadavg()[0].toFixed(2)}`,
+  `inline vs worker: ${(b.perSecond / a.perSecond).toFixed(2)}× req/s, ${(b.cpuMicros / a.cpuMicros).toFixed(2)}× CPU/req (${(a.cpuMicros - b.cpuMicros).toFixed(1)} µs less), context switches ${a.switches.toFixed(2)} → ${b.switches.toFixed(2)} per request; load average ${loadavg()[0].toFixed(2)}`,
 );
 for (const { server } of variants) server.child.kill("SIGTERM");
