@@ -5,8 +5,12 @@
 // Scenarios: the calculator (a few gas: inline), busy(2,000,000) (about 8M gas: over the inline
 // slice, so the inline executor first spends a slice, then runs it in a worker).
 // CPU is the process's (all threads: main and workers), from process.cpuUsage().
+// BASELINE=<path to another build's dist/index.js> adds that build (its defaults, 1 worker) as a
+// third variant, e.g. the sandbox of an earlier commit: `git archive <commit> packages/sandbox`
+// unpacked beside a `node_modules` link, built with `npx tsup`.
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
+import { pathToFileURL } from "node:url";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 
 const RUNS = Number(process.argv[2] ?? 5000);
@@ -43,10 +47,18 @@ const scenarios = [
     }),
   },
 ];
+const environment = process.env;
 const variants = [
-  { label: "workers only", options: { workers: 1, inline: false } },
-  { label: "inline (default)", options: { workers: 1 } },
+  { label: "workers only", create: () => createSandboxExecutor({ workers: 1, inline: false }) },
+  { label: "inline (default)", create: () => createSandboxExecutor({ workers: 1 }) },
 ];
+if (environment.BASELINE) {
+  const baseline = await import(pathToFileURL(environment.BASELINE).href);
+  variants.push({
+    label: "baseline build",
+    create: () => baseline.createSandboxExecutor({ workers: 1 }),
+  });
+}
 
 async function round(executor, scenario) {
   const tasks = Array.from({ length: scenario.runs }, (_, index) => scenario.task(index));
@@ -77,7 +89,7 @@ console.log(
 console.log(`${ROUNDS} interleaved rounds, ${IN_FLIGHT} runs in flight, 1 worker`);
 const closing = [];
 for (const scenario of scenarios) {
-  const executors = variants.map((variant) => createSandboxExecutor(variant.options));
+  const executors = variants.map((variant) => variant.create());
   // Warm-up: compile in the worker, hand the module over, JIT the paths.
   for (const executor of executors) {
     for (let index = 0; index < 3; index++) await executor.execute(scenario.task(index));
@@ -108,6 +120,11 @@ for (const scenario of scenarios) {
   closing.push(
     `${scenario.name}: ${(inline.perSecond / base.perSecond).toFixed(2)}× runs/s, ${(inline.cpuMicros / base.cpuMicros).toFixed(2)}× CPU/run`,
   );
+  if (summary[2]) {
+    closing.push(
+      `vs baseline: ${(inline.perSecond / summary[2].perSecond).toFixed(2)}× runs/s, ${(inline.cpuMicros / summary[2].cpuMicros).toFixed(2)}× CPU/run`,
+    );
+  }
   await Promise.all(executors.map((executor) => executor.close()));
 }
 console.log(
