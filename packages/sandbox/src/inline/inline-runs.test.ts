@@ -98,6 +98,12 @@ describe("inline runs: bounds", () => {
     const result = await executor.execute(task);
     expect(result).toMatchObject({ success: false, error: { code: "timeout" } });
     expect(executor.stats()).toMatchObject({ inlineFallbacks: 1, timedOut: 1 });
+    // The module the terminated worker compiled still serves inline runs.
+    const after = await executor.execute(
+      taskFor(exampleModule("spin"), [], { policy: { max_gas: 1000 } }),
+    );
+    expect(after).toMatchObject({ error: { code: "gas_exhausted" }, gasUsed: 1000 });
+    expect(executor.stats()).toMatchObject({ inlined: 1, workersReplaced: 1 });
   });
 
   it("an inline run longer than max_time answers timeout", async () => {
