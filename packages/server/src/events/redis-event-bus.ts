@@ -331,7 +331,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       if (!Array.isArray(ids) || ids.length !== events.length) {
         throw new Error(`the publish script answered ${JSON.stringify(ids)}`);
       }
-      events.forEach((event, index) => event.resolve(String(ids[index])));
+      for (const [index, event] of events.entries()) event.resolve(String(ids[index]));
     } catch (error) {
       for (const event of events) event.reject(error);
     }
