@@ -1,4 +1,5 @@
 import { BUS_TOPICS } from "../../ports/event-bus.js";
+import { isoTimestamp } from "../../time/iso-timestamp.js";
 import { ExecutionEventPublisher } from "../execution-event-publisher.js";
 import {
   type AnnouncedContext,
@@ -11,7 +12,8 @@ import {
  * Step 6 ("tmpbus"): publishes `requested` and, when there is a bus, creates the execution's
  * event publisher. Its `execution_queued` comes from the executor, with the real position in
  * the executor's queue (or, when the run ends before any executor took it, first thing from
- * the terminal event). A failed publish is counted, never thrown.
+ * the terminal event). On a bus that orders concurrent publishes the reply is not waited for
+ * here (the stream's `flushed` covers it). A failed publish is counted, never thrown.
  */
 export async function publishRequested(
   ports: Pick<PipelinePorts, "bus" | "clock" | "metrics">,
@@ -27,10 +29,13 @@ export async function publishRequested(
     user_id: identity.userId,
     session_id: identity.sessionId ?? null,
   };
-  await publishToBus(ports, BUS_TOPICS.requested, {
+  const requested = publishToBus(ports, BUS_TOPICS.requested, {
     ...busEvent,
-    timestamp: new Date(clock.now()).toISOString(),
+    timestamp: isoTimestamp(clock.now()),
   });
+  // A bus that keeps call order needs no reply before the next publish (one round trip less on
+  // Redis before the run starts); the event stream's `flushed` then waits for this one too.
+  if (!bus?.ordersConcurrentPublishes) await requested;
   const events = bus
     ? new ExecutionEventPublisher(
         bus,
@@ -42,5 +47,6 @@ export async function publishRequested(
         request.idempotency_key ?? context.options.idempotencyKey,
       )
     : undefined;
+  events?.include(requested);
   return Object.assign(context, { busEvent, events });
 }
