@@ -43,8 +43,12 @@ describe("RELAY_EXECUTOR=queue surface", () => {
   });
 
   it("admission: 429 past RELAY_QUEUE_MAX_PER_USER, 503 past RELAY_QUEUE_MAX, both with Retry-After; real positions; metrics", async () => {
-    const env = { ...queueEnvironment(), RELAY_QUEUE_MAX: "2", RELAY_QUEUE_MAX_PER_USER: "1" };
-    prefixes.push(env.REDIS_KEY_PREFIX);
+    const env: Record<string, string> = {
+      ...queueEnvironment(),
+      RELAY_QUEUE_MAX: "2",
+      RELAY_QUEUE_MAX_PER_USER: "1",
+    };
+    prefixes.push(env.REDIS_KEY_PREFIX!);
     await startWorker(env, "worker-a");
     const relay = await startRelay(env);
     const events: StreamedEvent[] = [];
