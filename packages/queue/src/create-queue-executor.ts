@@ -21,6 +21,7 @@ import { createModuleHandOff } from "./module-hand-off.js";
 import { type QueueLayoutOptions, queueLayout } from "./queue-layout.js";
 import { type QueueSnapshot, readQueueSnapshot } from "./queue-snapshot.js";
 import { redisOptionsOf } from "./redis-options.js";
+import { HEARTBEAT_EXPIRY_MS } from "./worker-heartbeats.js";
 
 /** Options of {@link createQueueExecutor}. */
 export interface QueueExecutorOptions extends QueueLayoutOptions {
@@ -147,7 +148,18 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
   const handOff = createModuleHandOff({ redis, layout });
   const waiters = new Map<string, Waiter>();
   let snapshot: QueueSnapshot | undefined;
+  /** When a snapshot last counted a worker online (epoch ms). */
+  let workersSeenAt = Number.NEGATIVE_INFINITY;
   let closed = false;
+  /**
+   * No worker online, for longer than a heartbeat's expiry: right after Redis restarts, the
+   * workers' heartbeats come back within seconds, and the jobs queued meanwhile wait for them.
+   */
+  const noWorkers = () =>
+    requireWorkers &&
+    snapshot !== undefined &&
+    snapshot.workersOnline === 0 &&
+    Date.now() - workersSeenAt > HEARTBEAT_EXPIRY_MS;
 
   const finish = (jobId: string, settle: (waiter: Waiter) => void) => {
     const waiter = waiters.get(jobId);
@@ -233,6 +245,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
         redisTimeoutMs,
         "reading the queue",
       );
+      if (snapshot.workersOnline > 0) workersSeenAt = snapshot.readAt;
       await sweep();
     } catch {
       // kept: the previous snapshot, and redisProblem says why
@@ -264,8 +277,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       throw unavailable(
         `the execution queue's Redis is unavailable: ${redisProblem ?? redis.status}`,
       );
-    if (requireWorkers && snapshot !== undefined && snapshot.workersOnline === 0)
-      throw unavailable("no queue worker is online (relay-server worker)");
+    if (noWorkers()) throw unavailable("no queue worker is online (relay-server worker)");
     if (signal?.aborted) return cancelledResult(0, "before it was queued");
 
     const jobId = randomUUID();
@@ -404,7 +416,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       const reason =
         redisProblem !== undefined
           ? `queue: Redis is unavailable (${redisProblem}); new executions are refused with 503`
-          : requireWorkers && snapshot?.workersOnline === 0
+          : noWorkers()
             ? "queue: no worker process is online (relay-server worker); new executions are refused with 503"
             : undefined;
       return {

@@ -5,7 +5,8 @@ import { deleteKeys, exampleModule, REDIS_URL, testPrefix } from "../test/queue-
 import { createQueueExecutor, type QueueExecutor } from "./create-queue-executor.js";
 import { createQueueWorker, type QueueWorker } from "./create-queue-worker.js";
 
-const policy = { max_memory: 16 * 65536, max_gas: 1e9, max_time: 5000 };
+// Gas enough for spin to run until max_time (it is the blocker of several tests).
+const policy = { max_memory: 16 * 65536, max_gas: 1e15, max_time: 5000 };
 const opened: Array<QueueExecutor | QueueWorker> = [];
 const prefixes: string[] = [];
 afterEach(async () => {

@@ -8,20 +8,25 @@ export const HEARTBEAT_INTERVAL_MS = 2_000;
 export const HEARTBEAT_EXPIRY_MS = 3 * HEARTBEAT_INTERVAL_MS;
 
 /**
- * Beats for one worker process: `ZADD workers now node` every {@link HEARTBEAT_INTERVAL_MS}.
+ * Beats for one worker process: `ZADD workers now node` every {@link HEARTBEAT_INTERVAL_MS},
+ * and at once on every (re)connection (a restarted Redis holds no heartbeat).
  * @returns a function that stops beating and removes the worker from the set.
  */
 export function startHeartbeats(
-  redis: Pick<Redis, "zadd" | "zrem">,
+  redis: Pick<Redis, "zadd" | "zrem" | "on" | "off">,
   layout: QueueLayout,
   nodeName: string,
 ): () => Promise<void> {
-  const beat = () => redis.zadd(layout.workersKey, Date.now(), nodeName).catch(() => 0);
-  void beat();
+  const beat = () => {
+    void redis.zadd(layout.workersKey, Date.now(), nodeName).catch(() => 0);
+  };
+  beat();
+  redis.on("ready", beat);
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();
   return async () => {
     clearInterval(timer);
+    redis.off("ready", beat);
     await redis.zrem(layout.workersKey, nodeName).catch(() => 0);
   };
 }
