@@ -260,6 +260,10 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           inputs: task.inputs,
           policy: task.policy,
           limits,
+          // Deterministic unless the task asks otherwise: the seed is the caller-independent one
+          // the pipeline derived, else the request id.
+          deterministicSeed:
+            task.deterministic === false ? undefined : (task.seed ?? task.requestId),
         },
         onStart(workerIndex, gasSpent) {
           startedAt = performance.now();

@@ -45,6 +45,25 @@ export const executeRequestSchema = z
     abi: abiSchema.optional().meta({
       description: "Calling convention; chosen from the module's imports and exports when absent.",
     }),
+    /**
+     * `true` (the default): WASI clocks and randomness are derived from the request
+     * (docs/determinism.md), so the same question always gets the same answer and may be
+     * answered from the result cache. `false`: the module sees real time and real randomness,
+     * and the run is never cached.
+     * @default true
+     */
+    deterministic: z.boolean().optional().meta({
+      description:
+        "Default true: WASI clocks and randomness are derived from the request, so the answer may come from the result cache. false: real time and randomness, never cached.",
+    }),
+    /**
+     * `false`: neither answer this request from the result cache nor store its result.
+     * @default true
+     */
+    cache: z.boolean().optional().meta({
+      description:
+        "Default true. false: the request is neither answered from the result cache nor stored in it.",
+    }),
   })
   .strict()
   .meta({ description: "Body of POST /intent/execute-wasm." });

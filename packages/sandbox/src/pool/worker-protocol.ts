@@ -34,17 +34,31 @@ export interface WorkerRunMessage {
   inputs: JsonValue;
   policy: Policy;
   limits: OutputLimits;
+  /**
+   * The seed of a deterministic run (64 hex digits; see `WasiEntropy`); absent: real clocks and
+   * randomness.
+   */
+  deterministicSeed?: string | undefined;
 }
 
 /** What a worker answers, before the main thread adds the duration. */
 export type WorkerOutcome =
-  | { success: true; output: JsonValue; gasUsed: number | null; stderr?: string }
+  | {
+      success: true;
+      output: JsonValue;
+      gasUsed: number | null;
+      stderr?: string;
+      /** Linear memory size when the module stopped. @unit bytes */
+      memoryBytes?: number;
+    }
   | {
       success: false;
       error: ExecutionError;
       gasUsed: number | null;
       output?: JsonValue;
       stderr?: string;
+      /** Linear memory size when the module stopped, when it was instantiated. @unit bytes */
+      memoryBytes?: number;
     };
 
 /**
