@@ -35,6 +35,7 @@ import { observeHttpRequests } from "./observability/http-request-metrics.js";
 import { createRelayLogger, type RelayLogger } from "./observability/logger.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { createRouteTemplateMatcher } from "./openapi/route-template-matcher.js";
+import { createResultCache } from "./stores/create-result-cache.js";
 import { createStores, type SharedStores } from "./stores/create-stores.js";
 
 /** Parts a server can be given instead of the ones its configuration builds. */
@@ -108,8 +109,26 @@ export async function createRelayServer(
       ? undefined
       : opened.own(buildEventBus(config, stores, log), (owned) => owned.close());
     const bus = parts.bus ?? ownedBus!.bus;
+    const resultCache = createResultCache({
+      kind: config.RELAY_RESULT_CACHE,
+      maxBytes: config.RELAY_RESULT_CACHE_MAX_BYTES,
+      redis: stores.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      operationTimeoutMs: config.RELAY_REDIS_TIMEOUT,
+    });
+    // An executor of the embedder's may decide results differently from the sandbox.
+    const resultCacheScope = parts.executor ? "embedder-executor" : "sandbox";
     const relay = withExecutionLog(
-      buildPipeline(config, { executor, resolver, stores, authorizer, bus, metrics }),
+      buildPipeline(config, {
+        executor,
+        resolver,
+        stores,
+        authorizer,
+        bus,
+        metrics,
+        resultCache,
+        resultCacheScope,
+      }),
       logger,
     );
     const openStreams = new Set<() => void>();
