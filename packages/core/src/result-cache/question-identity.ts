@@ -32,11 +32,11 @@ export function deterministicSeed(parts: QuestionParts): Promise<string> {
 }
 
 /**
- * The result-cache key of a question (64 hex digits): SHA-256 of the canonical JSON of
- * `{"scope": scope, "seed": seed, "version": 1}`, where `scope` names whatever else decides
- * results (the executor's output limits, metering version…) so that relays configured
- * differently never share entries.
+ * The result-cache key of a question: `v1:<scope>:<seed>`, where `scope` names whatever else
+ * decides results (the executor's output limits, metering version…) so that relays configured
+ * differently never share entries. The seed is already a hash of the question, so the key costs
+ * no second digest.
  */
-export function resultCacheKey(seed: string, scope: string): Promise<string> {
-  return sha256Hex(canonicalJson({ scope, seed, version: 1 }));
+export function resultCacheKey(seed: string, scope: string): string {
+  return `v1:${scope}:${seed}`;
 }

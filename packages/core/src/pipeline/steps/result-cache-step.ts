@@ -60,7 +60,7 @@ export async function lookUpResult(
   if (!cache || request.cache === false || request.deterministic === false) {
     return Object.assign(context, { seed, question: undefined });
   }
-  const key = await resultCacheKey(seed, ports.config.resultCacheScope);
+  const key = resultCacheKey(seed, ports.config.resultCacheScope);
   const policy = context.authorizedPolicy;
   const holdMs = policy.max_time + ports.config.idempotencyMarginMs;
   const deadline = ports.clock.now() + Math.min(ports.config.resultCacheWaitMs, holdMs);
