@@ -63,6 +63,16 @@ describe("the result cache over HTTP (memory, the default)", () => {
     expect(await sample(relay, "relay_execute_wasm_duration_seconds_count")).toBe(before + 1);
   });
 
+  it("never answers or keeps a deterministic: false run", async () => {
+    const body = { cid: "glyph://busy@quantum", inputs: [40_000], deterministic: false };
+    const a = await execute(relay, newUser("a"), body);
+    const b = await execute(relay, newUser("b"), body);
+    const c = await execute(relay, newUser("c"), { ...body, deterministic: true });
+    for (const answer of [a, b, c]) {
+      expect(answer).toMatchObject({ status: 200, cache: "miss", body: { success: true } });
+    }
+  });
+
   it("reports the module's fingerprint on GET /modules/{cid}", async () => {
     const response = await fetch(`${relay.url}/modules/${BUSY_CID}`, {
       headers: { user_id: "reader" },
