@@ -3,6 +3,8 @@
  * @module @wasm-relay/core
  */
 export * from "./events/index.js";
+export * from "./fingerprint/canonical-module-bytes.js";
+export * from "./fingerprint/semantic-fingerprinter.js";
 export * from "./hashing/canonical-json.js";
 export * from "./hashing/raw-cid.js";
 export * from "./hashing/request-hash.js";
@@ -15,6 +17,7 @@ export * from "./memory/memory-idempotency-store.js";
 export * from "./memory/memory-module-resolver.js";
 export * from "./memory/memory-module-store.js";
 export * from "./memory/memory-rate-limit-store.js";
+export * from "./memory/memory-result-cache.js";
 export * from "./pipeline/create-relay.js";
 export * from "./pipeline/execution-event-publisher.js";
 export * from "./pipeline/idempotency-gate.js";
@@ -24,4 +27,6 @@ export { toResponse } from "./pipeline/steps/execute-module-step.js";
 export * from "./pipeline/zod-issues.js";
 export * from "./policy/resolve-policy.js";
 export * from "./ports/index.js";
+export * from "./result-cache/question-identity.js";
+export * from "./result-cache/result-cache-policy.js";
 export * from "./schemas/index.js";

@@ -335,6 +335,8 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       userId,
       fairTag: admission.tag,
       ...(task.idempotency ? { idempotency: task.idempotency } : {}),
+      ...(task.deterministic !== undefined ? { deterministic: task.deterministic } : {}),
+      ...(task.seed !== undefined ? { seed: task.seed } : {}),
       queuedAt,
     };
     const result = new Promise<ExecutionResult>((resolve, reject) => {

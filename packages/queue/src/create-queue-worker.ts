@@ -119,6 +119,8 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
         policy: data.policy,
         priority: data.priority,
         userId: data.userId,
+        deterministic: data.deterministic,
+        seed: data.seed,
       };
       const report = (progress: ExecutionJobProgress) => {
         job.updateProgress(progress).catch(() => {});

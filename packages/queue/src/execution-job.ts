@@ -28,6 +28,10 @@ export interface ExecutionJobData {
   fairTag: number;
   /** The idempotency lease to record the result under (see {@link ExecutionTask.idempotency}). */
   idempotency?: ExecutionTask["idempotency"];
+  /** Deterministic clocks and randomness (see {@link ExecutionTask.deterministic}). @default true */
+  deterministic?: boolean | undefined;
+  /** What deterministic randomness is drawn from (see {@link ExecutionTask.seed}). */
+  seed?: string | undefined;
   /** When the relay queued the job. @unit epoch milliseconds */
   queuedAt: number;
 }

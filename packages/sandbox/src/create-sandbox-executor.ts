@@ -258,6 +258,9 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
       inputs: task.inputs,
       policy: task.policy,
       limits,
+      // Deterministic unless the task asks otherwise: the seed is the caller-independent one
+      // the pipeline derived, else the request id.
+      deterministicSeed: task.deterministic === false ? undefined : (task.seed ?? task.requestId),
     };
     /** What is left of max_time for a worker after an inline run was discarded. @unit ms */
     let timeLimitMs = task.policy.max_time;

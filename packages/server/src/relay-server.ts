@@ -37,6 +37,7 @@ import type { PrometheusMetrics } from "./observability/prometheus-metrics.js";
 import { registerRelayGauges } from "./observability/relay-gauges.js";
 import { createRouteTemplateMatcher } from "./openapi/route-template-matcher.js";
 import { buildQueueExecutor } from "./queue/build-queue-executor.js";
+import { createResultCache } from "./stores/create-result-cache.js";
 import { createStores, type SharedStores } from "./stores/create-stores.js";
 
 /** Parts a server can be given instead of the ones its configuration builds. */
@@ -111,8 +112,26 @@ export async function createRelayServer(
       ? undefined
       : opened.own(buildEventBus(config, stores, log), (owned) => owned.close());
     const bus = parts.bus ?? ownedBus!.bus;
+    const resultCache = createResultCache({
+      kind: config.RELAY_RESULT_CACHE,
+      maxBytes: config.RELAY_RESULT_CACHE_MAX_BYTES,
+      redis: stores.redis,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      operationTimeoutMs: config.RELAY_REDIS_TIMEOUT,
+    });
+    // An executor of the embedder's may decide results differently from the sandbox.
+    const resultCacheScope = parts.executor ? "embedder-executor" : "sandbox";
     const relay = withExecutionLog(
-      buildPipeline(config, { executor, resolver, stores, authorizer, bus, metrics }),
+      buildPipeline(config, {
+        executor,
+        resolver,
+        stores,
+        authorizer,
+        bus,
+        metrics,
+        resultCache,
+        resultCacheScope,
+      }),
       logger,
     );
     const openStreams = new Set<() => void>();

@@ -33,8 +33,11 @@ export function outcomeToHttp(outcome: RelayOutcome, windowMs: number): HttpAnsw
   });
 
   switch (outcome.kind) {
-    case "executed":
-      return json(200, outcome.response);
+    case "executed": {
+      const answer = json(200, outcome.response);
+      if (outcome.cache) answer.headers["Relay-Cache"] = outcome.cache;
+      return answer;
+    }
     case "replayed": {
       const answer = json(200, outcome.response);
       answer.headers["Idempotent-Replayed"] = "true";

@@ -1,4 +1,5 @@
 import { createRelayEventFeed, type RelayEventFeed } from "../events/relay-event-feed.js";
+import { createSemanticFingerprinter } from "../fingerprint/semantic-fingerprinter.js";
 import { createMemoryIdempotencyStore } from "../memory/memory-idempotency-store.js";
 import { createMemoryRateLimitStore } from "../memory/memory-rate-limit-store.js";
 import type { Authorizer } from "../ports/authorizer.js";
@@ -11,8 +12,10 @@ import type { IdempotencyStore } from "../ports/idempotency-store.js";
 import type { Identity } from "../ports/identity.js";
 import type { Metrics } from "../ports/metrics.js";
 import { noopMetrics } from "../ports/metrics.js";
+import type { ModuleFingerprinter } from "../ports/module-fingerprinter.js";
 import type { ModuleResolver } from "../ports/module-resolver.js";
 import type { RateLimitStore } from "../ports/rate-limit-store.js";
+import type { ResultCache } from "../ports/result-cache.js";
 import type { RelayConfig } from "./relay-config.js";
 import { DEFAULT_RELAY_CONFIG } from "./relay-config.js";
 import type { RelayOutcome } from "./relay-outcome.js";
@@ -26,6 +29,12 @@ import { applyRateLimit } from "./steps/rate-limit-step.js";
 import { recordOutcome } from "./steps/record-outcome-step.js";
 import { reportUnresolved } from "./steps/report-unresolved-step.js";
 import { resolveModule } from "./steps/resolve-module-step.js";
+import {
+  isCacheHit,
+  keepResult,
+  lookUpResult,
+  releaseQuestion,
+} from "./steps/result-cache-step.js";
 import { validateRequest } from "./steps/validate-request-step.js";
 
 /** What a relay is built from. Everything but `executor` and `resolver` has an in-memory default. */
@@ -44,6 +53,10 @@ export interface RelayDependencies {
   metrics?: Metrics;
   /** @default the system clock */
   clock?: Clock;
+  /** Semantic module identity. @default the semantic fingerprinter (custom sections stripped) */
+  fingerprinter?: ModuleFingerprinter;
+  /** Results of deterministic runs, shared by all callers. @default none: every request runs */
+  resultCache?: ResultCache;
   /** Overrides of {@link DEFAULT_RELAY_CONFIG}. */
   config?: Partial<RelayConfig>;
 }
@@ -95,6 +108,8 @@ export function pipelinePorts(dependencies: RelayDependencies): PipelinePorts {
     bus: dependencies.bus,
     executor: dependencies.executor,
     resolver: dependencies.resolver,
+    fingerprinter: dependencies.fingerprinter ?? createSemanticFingerprinter(),
+    resultCache: dependencies.resultCache,
   };
 }
 
@@ -118,8 +133,20 @@ async function runPipeline(ports: PipelinePorts, start: RequestContext): Promise
     const announced = await publishRequested(ports, gated); // 6. bus: requested
     const runnable = await reportUnresolved(ports, announced); // 7. unresolved module
     if (isStop(runnable)) return runnable.stop;
-    const executed = await executeModule(ports, runnable); // 8. execute
-    if (isStop(executed)) return executed.stop;
+    const looked = await lookUpResult(ports, runnable); // 8a. result cache (single flight)
+    if (isCacheHit(looked)) return publishCompleted(ports, looked); // 9. from the cache
+    let executed: Awaited<ReturnType<typeof executeModule>>;
+    try {
+      executed = await executeModule(ports, looked); // 8. execute
+    } catch (error) {
+      await releaseQuestion(ports, looked.question);
+      throw error;
+    }
+    if (isStop(executed)) {
+      await releaseQuestion(ports, looked.question);
+      return executed.stop;
+    }
+    await keepResult(ports, executed); // 8b. keep a cacheable result
     return publishCompleted(ports, executed); // 9. bus: completed; response
   });
 }

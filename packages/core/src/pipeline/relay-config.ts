@@ -26,6 +26,19 @@ export interface RelayConfig {
    * so that no recursive step sees a deeper document. @default 64 levels, 100000 values
    */
   inputBounds: JsonBounds;
+  /** How long a cached result answers. @unit milliseconds @default 300000 */
+  resultCacheTtlMs: number;
+  /**
+   * Longest a request waits for another relay's run of the same question (single flight)
+   * before running it itself; also bounded by its `max_time` plus `idempotencyMarginMs`.
+   * @unit milliseconds @default 30000
+   */
+  resultCacheWaitMs: number;
+  /**
+   * Names whatever besides the question decides results (the executor's output limits, its
+   * metering version): relays with different scopes never share cache entries. @default ""
+   */
+  resultCacheScope: string;
 }
 
 /** The defaults of {@link RelayConfig}, which are the seed's. */
@@ -37,4 +50,7 @@ export const DEFAULT_RELAY_CONFIG: RelayConfig = {
   policy: DEFAULT_POLICY_LIMITS,
   nodeName: "relay",
   inputBounds: DEFAULT_JSON_BOUNDS,
+  resultCacheTtlMs: 300_000,
+  resultCacheWaitMs: 30_000,
+  resultCacheScope: "",
 };

@@ -7,8 +7,16 @@ import type { ProblemDetail } from "../schemas/problem.js";
  * answer ({@link outcomeToHttp}); none is an exception.
  */
 export type RelayOutcome =
-  /** The module ran (successfully or not); 200. */
-  | { kind: "executed"; response: ExecuteResponse; rateLimit?: RateLimitDecision }
+  /**
+   * The module ran (successfully or not), or the result cache answered (`cache: "hit"`); 200
+   * with `Relay-Cache: hit | miss` when `cache` is set.
+   */
+  | {
+      kind: "executed";
+      response: ExecuteResponse;
+      rateLimit?: RateLimitDecision;
+      cache?: "hit" | "miss";
+    }
   /** A recorded response was replayed; 200 with `Idempotent-Replayed: true`. */
   | { kind: "replayed"; response: ExecuteResponse; rateLimit?: RateLimitDecision }
   /** Too many requests; 429. */

@@ -36,6 +36,18 @@ export interface ExecutionTask {
         ttlMs: number;
       }
     | undefined;
+  /**
+   * `true` (the default): the module's clocks and randomness come from {@link seed} and the
+   * gas it spent (docs/determinism.md), so the same task gives the same result in any worker
+   * and process. `false`: real time and real randomness. @default true
+   */
+  deterministic?: boolean | undefined;
+  /**
+   * What deterministic randomness is drawn from: 64 hex digits that must not depend on the
+   * caller (the pipeline derives it from the module's fingerprint, entry, ABI and inputs).
+   * @default `requestId`
+   */
+  seed?: string | undefined;
 }
 
 /** What the executor reports while it works. */
@@ -67,6 +79,8 @@ export type ExecutionResult =
       gasUsed: number | null;
       durationMs: number;
       stderr?: string;
+      /** Size of the module's linear memory when it stopped (memory only grows: its peak). @unit bytes */
+      memoryBytes?: number;
     }
   | {
       success: false;
@@ -75,6 +89,8 @@ export type ExecutionResult =
       durationMs: number;
       output?: JsonValue;
       stderr?: string;
+      /** Size of the module's linear memory when it stopped (its peak), when it was instantiated. @unit bytes */
+      memoryBytes?: number;
     };
 
 /** Options of one run of an {@link Executor} (not the client SDK's per-call options). */

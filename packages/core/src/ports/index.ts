@@ -6,6 +6,8 @@ export * from "./glyph-registry.js";
 export * from "./idempotency-store.js";
 export * from "./identity.js";
 export * from "./metrics.js";
+export * from "./module-fingerprinter.js";
 export * from "./module-resolver.js";
 export * from "./module-store.js";
 export * from "./rate-limit-store.js";
+export * from "./result-cache.js";

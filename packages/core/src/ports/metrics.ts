@@ -6,6 +6,12 @@ export const METRIC_NAMES = {
   rateLimited: "relay.execute_wasm.rate_limited",
   permissionDenied: "relay.execute_wasm.permission_denied",
   idempotentHit: "relay.execute_wasm.idempotent_hit",
+  /** Answers given from the result cache (nothing ran). */
+  cacheHit: "relay.execute_wasm.cache_hit",
+  /** Cacheable requests the result cache could not answer (the module ran). */
+  cacheMiss: "relay.execute_wasm.cache_miss",
+  /** Result-cache calls that failed (the cache was skipped, the request went on). */
+  cacheUnavailable: "relay.result_cache.unavailable",
   duration: "relay.execute_wasm.duration",
   gasUsed: "relay.execute_wasm.gas_used",
 } as const;

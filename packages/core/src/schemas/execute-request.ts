@@ -60,6 +60,25 @@ export const executeRequestSchema = z
       description:
         "Queue priority: high runs ahead of normal, normal ahead of low. Which priorities a caller may use is decided by the authorizer (403 otherwise). Default: normal.",
     }),
+    /**
+     * `true` (the default): WASI clocks and randomness are derived from the request
+     * (docs/determinism.md), so the same question always gets the same answer and may be
+     * answered from the result cache. `false`: the module sees real time and real randomness,
+     * and the run is never cached.
+     * @default true
+     */
+    deterministic: z.boolean().optional().meta({
+      description:
+        "Default true: WASI clocks and randomness are derived from the request, so the answer may come from the result cache. false: real time and randomness, never cached.",
+    }),
+    /**
+     * `false`: neither answer this request from the result cache nor store its result.
+     * @default true
+     */
+    cache: z.boolean().optional().meta({
+      description:
+        "Default true. false: the request is neither answered from the result cache nor stored in it.",
+    }),
   })
   .strict()
   .meta({ description: "Body of POST /intent/execute-wasm." });

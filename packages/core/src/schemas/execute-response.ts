@@ -21,6 +21,15 @@ const responseBase = {
     .meta({ description: "Time spent executing, in milliseconds." }),
   /** When the execution finished (ISO 8601). */
   executed_at: z.iso.datetime().meta({ description: "When the execution finished (ISO 8601)." }),
+  /**
+   * `true` when the answer came from the result cache (the same deterministic question was
+   * answered before, for any caller): `gas_used`, `duration` and `executed_at` are those of the
+   * run that answered it. Absent when the module ran for this request.
+   */
+  cached: z.literal(true).optional().meta({
+    description:
+      "true when the answer came from the result cache: gas_used, duration and executed_at are those of the run that answered it. Absent when the module ran for this request.",
+  }),
 };
 
 /** Answer of a successful execution. */

@@ -49,6 +49,8 @@ export const executionCompleteSchema = z.object({
   gas_used: z.number().int().nonnegative().nullable(),
   output: jsonValueSchema.optional(),
   error: executionErrorSchema.optional(),
+  /** `true` when the result came from the result cache (nothing ran for this request). */
+  cached: z.literal(true).optional(),
 });
 
 /** The execution could not be carried out (module missing, executor unavailable…). */

@@ -7,5 +7,6 @@ export * from "./glyph-registry-conformance.js";
 export * from "./idempotency-store-conformance.js";
 export * from "./module-store-conformance.js";
 export * from "./rate-limit-store-conformance.js";
+export * from "./result-cache-conformance.js";
 export * from "./unique-key.js";
 export * from "./wait-until.js";

@@ -37,6 +37,11 @@ export interface WorkerRunMessage {
   policy: Policy;
   limits: OutputLimits;
   /**
+   * The seed of a deterministic run (64 hex digits; see `WasiEntropy`); absent: real clocks and
+   * randomness.
+   */
+  deterministicSeed?: string | undefined;
+  /**
    * Asks the worker to send back the compiled module with its result (the main thread may run
    * it inline; compiling stays off the main thread).
    */
@@ -45,13 +50,22 @@ export interface WorkerRunMessage {
 
 /** What a worker answers, before the main thread adds the duration. */
 export type WorkerOutcome =
-  | { success: true; output: JsonValue; gasUsed: number | null; stderr?: string }
+  | {
+      success: true;
+      output: JsonValue;
+      gasUsed: number | null;
+      stderr?: string;
+      /** Linear memory size when the module stopped. @unit bytes */
+      memoryBytes?: number;
+    }
   | {
       success: false;
       error: ExecutionError;
       gasUsed: number | null;
       output?: JsonValue;
       stderr?: string;
+      /** Linear memory size when the module stopped, when it was instantiated. @unit bytes */
+      memoryBytes?: number;
     };
 
 /**

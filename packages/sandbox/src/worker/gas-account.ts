@@ -49,6 +49,14 @@ export class GasAccount {
   };
 
   /**
+   * Gas spent so far, from the module's counter, without deciding exhaustion (the clock of a
+   * deterministic run reads it). @unit gas
+   */
+  spent(counter: bigint): number {
+    return this.granted - Number(counter);
+  }
+
+  /**
    * Gas spent, given the counter's value after the run (exact after a trap too: the metered
    * module stores every charge through to its counter). Code after the last check may leave the
    * counter below zero at the end, by at most `MAX_GAS_OVERRUN`: a total above the budget marks

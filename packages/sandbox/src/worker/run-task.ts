@@ -12,7 +12,12 @@ import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js
 import { GasAccount } from "./gas-account.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
 import { callNumericEntry } from "./run-numeric.js";
-import { createWasiPreview1, OutputTooLargeError, type WasiInstance } from "./wasi-preview1.js";
+import {
+  createWasiPreview1,
+  OutputTooLargeError,
+  type WasiEntropy,
+  type WasiInstance,
+} from "./wasi-preview1.js";
 
 const PAGE_BYTES = 65536;
 const WASI_MODULE = "wasi_snapshot_preview1";
@@ -209,6 +214,15 @@ export async function runTask(
   return report;
 }
 
+/** The bytes of a hex seed (pairs of hex digits; anything else reads as 0). */
+function seedBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(Math.max(16, Math.floor(hex.length / 2)));
+  for (let index = 0; index < hex.length / 2; index++) {
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16) || 0;
+  }
+  return bytes;
+}
+
 /**
  * What {@link runCompiled} did: the task's outcome, and whether the thread itself (not the
  * module's code) ended the run — a stack overflow or a failed allocation (`RangeError`), whose
@@ -233,10 +247,22 @@ export function runCompiled(
   gasBudget: number = message.policy.max_gas,
 ): CompiledRun {
   let hostFault = false;
-  const outcome = execute(compiled, message, progress, gasBudget, () => {
-    hostFault = true;
-  });
-  return { outcome, hostFault };
+  let memory: WebAssembly.Memory | undefined;
+  const outcome = execute(
+    compiled,
+    message,
+    progress,
+    gasBudget,
+    () => {
+      hostFault = true;
+    },
+    (value) => {
+      memory = value;
+    },
+  );
+  // Memory only grows: its size when the module stopped is its peak.
+  const withMemory = memory ? { ...outcome, memoryBytes: memory.buffer.byteLength } : outcome;
+  return { outcome: withMemory, hostFault };
 }
 
 function execute(
@@ -245,6 +271,7 @@ function execute(
   progress: Float64Array,
   gasBudget: number,
   onHostFault: () => void,
+  onMemory: (memory: WebAssembly.Memory) => void,
 ): WorkerOutcome {
   const { info, module } = compiled;
   const abi = chooseAbi(info, message.abi);
@@ -277,6 +304,16 @@ function execute(
     return gas ? account.used(gas.value as bigint) : null;
   };
   const needsWasi = abi === "wasi" || info.imports.some((entry) => entry.module === WASI_MODULE);
+  const entropy: WasiEntropy = message.deterministicSeed
+    ? {
+        kind: "deterministic",
+        seed: seedBytes(message.deterministicSeed),
+        elapsedNanoseconds() {
+          const global = counter();
+          return global ? BigInt(Math.max(0, account.spent(global.value as bigint))) : 0n;
+        },
+      }
+    : { kind: "system" };
   const wasi = needsWasi
     ? createWasiPreview1({
         args: [abi === "wasi" ? "module" : entryName],
@@ -286,6 +323,7 @@ function execute(
             : new Uint8Array(),
         maxStdoutBytes: message.limits.maxOutputBytes,
         maxStderrBytes: message.limits.maxStderrBytes,
+        entropy,
         // The counter is always current (every charge stores it), so the host can charge too.
         charge(gas) {
           const global = counter();
@@ -352,7 +390,10 @@ function execute(
       const memory = Object.values(instance.exports).find(
         (value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory,
       );
-      if (memory) wasi.bindMemory(memory);
+      if (memory) {
+        wasi.bindMemory(memory);
+        onMemory(memory);
+      }
     }
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
     if (abi === "wasi") {

@@ -4,6 +4,8 @@
  * other function answers ENOSYS.
  */
 
+import { DeterministicRandom } from "./deterministic-random.js";
+
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
 const ERRNO_FAULT = 21;
@@ -45,6 +47,28 @@ export class OutputTooLargeError extends Error {
   override readonly name = "OutputTooLargeError";
 }
 
+/**
+ * Where a run's clocks and randomness come from. `system`: the real clocks and
+ * `crypto.getRandomValues`. `deterministic`: every clock reads the gas spent so far as
+ * nanoseconds (the realtime clock from {@link DETERMINISTIC_EPOCH_NANOSECONDS}), and
+ * `random_get` draws from {@link DeterministicRandom} seeded by `seed` (docs/determinism.md).
+ */
+export type WasiEntropy =
+  | { kind: "system" }
+  | {
+      kind: "deterministic";
+      /** At least 16 bytes (the first 16 are the generator's state). */
+      seed: Uint8Array;
+      /** Gas the module has spent so far (one gas reads as one nanosecond). */
+      elapsedNanoseconds(): bigint;
+    };
+
+/**
+ * What the realtime clock (id 0) of a deterministic run reads before the module has spent any
+ * gas: 2024-01-01T00:00:00Z. @unit nanoseconds since the Unix epoch
+ */
+export const DETERMINISTIC_EPOCH_NANOSECONDS = 1_704_067_200n * 1_000_000_000n;
+
 /** Options of {@link createWasiPreview1}. */
 export interface WasiOptions {
   args: string[];
@@ -58,6 +82,8 @@ export interface WasiOptions {
    * @default no charge
    */
   charge?(gas: number): void;
+  /** Where clocks and randomness come from. @default { kind: "system" } */
+  entropy?: WasiEntropy;
   /**
    * Called once, when the module calls `proc_exit`, before the exception unwinds it: the place
    * to record the gas used and make the module unable to go on.
@@ -171,6 +197,18 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
   let exitCode: number | undefined;
   const args = options.args.map((arg) => encoder.encode(`${arg}\0`));
   const charge = options.charge ?? (() => {});
+  const entropy = options.entropy ?? { kind: "system" };
+  const random =
+    entropy.kind === "deterministic" ? new DeterministicRandom(entropy.seed) : undefined;
+  const clockNanoseconds = (id: number): bigint => {
+    if (entropy.kind === "deterministic") {
+      const elapsed = entropy.elapsedNanoseconds();
+      return id === 0 ? DETERMINISTIC_EPOCH_NANOSECONDS + elapsed : elapsed;
+    }
+    return id === 0
+      ? BigInt(Date.now()) * 1_000_000n
+      : BigInt(Math.round((performance.timeOrigin + performance.now()) * 1_000_000));
+  };
 
   const view = () => {
     if (!memory) throw new RangeError("the module exports no memory");
@@ -227,11 +265,7 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     }),
     clock_time_get: guarded((id: number, _precision: bigint, resultPointer: number) => {
       if (id > 3) return ERRNO_INVAL;
-      const nanoseconds =
-        id === 0
-          ? BigInt(Date.now()) * 1_000_000n
-          : BigInt(Math.round((performance.timeOrigin + performance.now()) * 1_000_000));
-      view().setBigUint64(resultPointer, nanoseconds, true);
+      view().setBigUint64(resultPointer, clockNanoseconds(id), true);
       return ERRNO_SUCCESS;
     }),
     fd_write: guarded((fd: number, iovs: number, iovsLength: number, writtenPointer: number) => {
@@ -296,6 +330,10 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     random_get: guarded((pointer: number, length: number) => {
       const target = bytesAt(pointer, length);
       charge(length * WASI_GAS.byte);
+      if (random) {
+        random.fill(target);
+        return ERRNO_SUCCESS;
+      }
       for (let offset = 0; offset < length; offset += 65536) {
         crypto.getRandomValues(target.subarray(offset, Math.min(length, offset + 65536)));
       }

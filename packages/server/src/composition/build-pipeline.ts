@@ -6,6 +6,7 @@ import {
   type Metrics,
   type ModuleResolver,
   type Relay,
+  type ResultCache,
 } from "@wasm-relay/core";
 import type { ServerConfig } from "../config/server-config.js";
 import type { SharedStores } from "../stores/create-stores.js";
@@ -24,6 +25,13 @@ export interface PipelineParts {
   bus: EventBus;
   /** Where the pipeline records. */
   metrics: Metrics;
+  /** Results of deterministic runs (`RELAY_RESULT_CACHE`); undefined: none. */
+  resultCache?: ResultCache | undefined;
+  /**
+   * Names what besides the question decides results (the executor and its limits), so that
+   * relays configured differently never share cache entries. @default "sandbox"
+   */
+  resultCacheScope?: string | undefined;
 }
 
 /** Builds core's pipeline with the configuration's limits, policy bounds and idempotency TTL. */
@@ -35,7 +43,10 @@ export function buildPipeline(config: ServerConfig, parts: PipelineParts): Relay
     authorizer: parts.authorizer,
     bus: parts.bus,
     metrics: parts.metrics,
+    ...(parts.resultCache ? { resultCache: parts.resultCache } : {}),
     config: {
+      resultCacheTtlMs: config.RELAY_RESULT_CACHE_TTL,
+      resultCacheScope: parts.resultCacheScope ?? "sandbox",
       rateLimit: {
         limit: config.RELAY_RATE_LIMIT,
         windowMs: config.RELAY_RATE_WINDOW,

@@ -65,6 +65,19 @@ export const serverEnvironmentSchema = z.object({
     .default("sliding-window"),
   /** How long responses are replayed. @unit milliseconds @default 300000 */
   RELAY_IDEMPOTENCY_TTL: integer("RELAY_IDEMPOTENCY_TTL", 300_000),
+  /**
+   * Where results of deterministic runs are shared: `off`, `memory` (this relay) or `redis`
+   * (every relay on `REDIS_URL`, which it requires). @default "memory"
+   */
+  RELAY_RESULT_CACHE: z
+    .enum(["off", "memory", "redis"], {
+      error: "RELAY_RESULT_CACHE must be off, memory or redis",
+    })
+    .default("memory"),
+  /** How long a cached result answers. @unit milliseconds @default 300000 */
+  RELAY_RESULT_CACHE_TTL: integer("RELAY_RESULT_CACHE_TTL", 300_000),
+  /** Most bytes the memory result cache holds (least recently used go first). @unit bytes @default 67108864 */
+  RELAY_RESULT_CACHE_MAX_BYTES: integer("RELAY_RESULT_CACHE_MAX_BYTES", 64 * 1024 * 1024),
   /** Directory of `*.wasm` modules and `glyphs.json`. @default the bundled example modules */
   RELAY_MODULE_DIR: optionalText,
   /** Largest request body accepted. @unit bytes @default 1048576 */
@@ -215,6 +228,9 @@ export function loadServerConfig(environment: Record<string, string | undefined>
       problems.push(
         "RELAY_EXECUTOR: queue requires REDIS_URL (the Redis the queue and its workers share), e.g. REDIS_URL=redis://127.0.0.1:6379",
       );
+    }
+    if (config.RELAY_RESULT_CACHE === "redis" && config.REDIS_URL === undefined) {
+      problems.push("RELAY_RESULT_CACHE: redis needs REDIS_URL");
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
     return config;

@@ -118,6 +118,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   counter(METRIC_NAMES.rateLimited, "Requests refused by the rate limiter (429).");
   counter(METRIC_NAMES.permissionDenied, "Requests refused by the authorizer (403).");
   counter(METRIC_NAMES.idempotentHit, "Requests answered by replaying a recorded response.");
+  counter(METRIC_NAMES.cacheHit, "Requests answered from the result cache (nothing ran).");
+  counter(METRIC_NAMES.cacheMiss, "Cacheable requests the result cache could not answer (ran).");
+  counter(
+    METRIC_NAMES.cacheUnavailable,
+    "Result-cache calls that failed; the cache was skipped and the request ran.",
+  );
   counter("relay.bus.publish_failed", "Bus messages that could not be published, by topic.", [
     "topic",
   ]);

@@ -229,6 +229,11 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           description: "`true` when the response is a replay of a recorded one.",
           schema: { type: "string", enum: ["true"] },
         },
+        RelayCache: {
+          description:
+            "`hit` when the result cache answered (the body has `cached: true`; nothing ran), `miss` when the module ran.",
+          schema: { type: "string", enum: ["hit", "miss"] },
+        },
       },
       securitySchemes: {
         [CALLER_SECURITY_SCHEME]: callerSecurityScheme(options.authentication ?? "dev-headers"),

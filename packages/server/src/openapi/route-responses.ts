@@ -20,7 +20,7 @@ export const jsonValueComponents: readonly SchemaComponent[] = [
 
 /** A header under `components.headers`. */
 export function headerReference(
-  id: "RateLimit" | "RateLimitPolicy" | "RetryAfter" | "IdempotentReplayed",
+  id: "RateLimit" | "RateLimitPolicy" | "RetryAfter" | "IdempotentReplayed" | "RelayCache",
 ): { $ref: string } {
   return { $ref: `#/components/headers/${id}` };
 }

@@ -3,4 +3,5 @@ export * from "./lua-scripts.js";
 export * from "./redis-idempotency-store.js";
 export * from "./redis-key-prefix.js";
 export * from "./redis-rate-limit-store.js";
+export * from "./redis-result-cache.js";
 export * from "./redis-script.js";

@@ -71,7 +71,7 @@ export const executeRouteDefinition = defineRoute<RouteDependencies>({
   operationId: "executeWasm",
   summary: "Execute a WebAssembly module",
   description:
-    "Runs one module under a resource policy. An execution that ran and failed (trap, timeout, out of gas, memory limit) is a result: 200 with `success: false`. The same request (same user, module, inputs, entry and policy, or the same idempotency key) within the idempotency TTL is answered by replaying the recorded response with `Idempotent-Replayed: true`.",
+    'Runs one module under a resource policy. An execution that ran and failed (trap, timeout, out of gas, memory limit) is a result: 200 with `success: false`. The same request (same user, module, inputs, entry and policy, or the same idempotency key) within the idempotency TTL is answered by replaying the recorded response with `Idempotent-Replayed: true`. A deterministic question any caller asked before (same module fingerprint, entry, ABI and inputs, a fitting policy) is answered from the result cache with `cached: true` and `Relay-Cache: hit`, after rate limit, validation, idempotency and authorization; `"cache": false` opts out, `"deterministic": false` gives the module real time and randomness and is never cached.',
   tags: ["execution"],
   security: "caller",
   parameters: [
@@ -97,7 +97,11 @@ export const executeRouteDefinition = defineRoute<RouteDependencies>({
     "200": jsonResponse(
       "The module ran: `success` says whether it succeeded.",
       schemaComponent("ExecuteResponse", executeResponseSchema, "output"),
-      { ...rateLimitHeaders, "Idempotent-Replayed": headerReference("IdempotentReplayed") },
+      {
+        ...rateLimitHeaders,
+        "Idempotent-Replayed": headerReference("IdempotentReplayed"),
+        "Relay-Cache": headerReference("RelayCache"),
+      },
     ),
     "400": problemResponse(
       "The body is not valid JSON or does not match the request schema; `details` names each wrong member.",

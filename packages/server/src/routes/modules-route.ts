@@ -1,5 +1,5 @@
 import type { Authorizer } from "@wasm-relay/core";
-import { parseModuleReference } from "@wasm-relay/core";
+import { createSemanticFingerprinter, parseModuleReference } from "@wasm-relay/core";
 import { requirePermission } from "../authorization/require-permission.js";
 import { httpProblem } from "../http/http-problem.js";
 import { readBody } from "../http/read-json-body.js";
@@ -18,6 +18,9 @@ import {
   unauthenticatedResponse,
 } from "../openapi/route-responses.js";
 import type { ModuleRouteDependencies } from "./route-dependencies.js";
+
+/** The fingerprinter the pipeline uses by default (the relay's result cache keys on it). */
+const fingerprinter = createSemanticFingerprinter();
 
 /** Media type of WebAssembly modules. */
 export const WASM_CONTENT_TYPE = "application/wasm";
@@ -81,7 +84,8 @@ export function uploadModuleRoute(options: {
  * `GET /modules/:cid`: the verified bytes a CID names (any layer: memory, store, gateways), as
  * `application/wasm` with an immutable `ETag`, for an authenticated caller the authorizer lets
  * `read_module` the CID as written (asked before anything is resolved: a refused caller learns
- * nothing of the module and makes the relay fetch nothing). 401 without credentials, 403 when
+ * nothing of the module and makes the relay fetch nothing), with its semantic fingerprint in
+ * `Relay-Module-Fingerprint`. 401 without credentials, 403 when
  * refused, 400 for a reference that is no supported CID, 404 when nothing answers, 422 when the
  * only bytes found failed verification.
  */
@@ -108,12 +112,15 @@ export function downloadModuleRoute(options: {
       throw resolutionProblem(error, reference, "cid") ?? error;
     }
     const etag = `"${module.cid}"`;
+    // Bytes that are no readable module (a gateway may serve anything verified) have none.
+    const fingerprint = await fingerprinter.fingerprint(module).catch(() => undefined);
     const headers = {
       "Content-Type": WASM_CONTENT_TYPE,
       ETag: etag,
       // Private: the answer depends on the caller's credentials, so shared caches must not keep it.
       "Cache-Control": "private, max-age=31536000, immutable",
       "X-Resolved-Cid": module.cid,
+      ...(fingerprint ? { "Relay-Module-Fingerprint": fingerprint } : {}),
     };
     if (request.headers["if-none-match"] === etag) {
       response.writeHead(304, headers);
@@ -180,6 +187,11 @@ export const downloadModuleRouteDefinition = defineRoute<ModuleRouteDependencies
       headers: {
         ETag: { description: "The CID, quoted.", schema: { type: "string" } },
         "X-Resolved-Cid": { description: "CIDv1 (raw) of the bytes.", schema: { type: "string" } },
+        "Relay-Module-Fingerprint": {
+          description:
+            "The module's semantic identity: the CIDv1 (raw) of its bytes without custom sections (names, debug info, producers), section sizes in shortest form. Modules that differ only in metadata share it, and with it result-cache entries. Absent for bytes that are no readable module.",
+          schema: { type: "string" },
+        },
       },
       content: wasmBody,
     },

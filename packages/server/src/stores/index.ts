@@ -1,4 +1,5 @@
 export * from "./call-primary.js";
+export * from "./create-result-cache.js";
 export * from "./create-stores.js";
 export * from "./fallback-idempotency-store.js";
 export * from "./fallback-rate-limit-store.js";

@@ -28,6 +28,9 @@ const spin = (user: string) =>
       cid: "glyph://spin@quantum",
       inputs: [],
       policy: { max_time: 3000, max_gas: 1_000_000_000 },
+      // Each request must reach the executor: the result cache's single flight would make the
+      // second caller wait for the first instead of queueing.
+      cache: false,
     }),
   });
 

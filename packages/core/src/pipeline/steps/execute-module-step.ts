@@ -35,14 +35,15 @@ export function toResponse(
 }
 
 /**
- * Step 8: runs the module under the authorized policy, forwarding the executor's events
+ * Step 8: runs the module under the authorized policy (deterministically, from the context's
+ * seed, unless the request said `"deterministic": false`), forwarding the executor's events
  * (queue position, start, progress) to the event stream. An executor that cannot take the work
  * ends the stream with `execution_error` and stops the call as `unavailable`.
  * @throws any other error of the executor (after ending the event stream).
  */
 export async function executeModule(
   ports: Pick<PipelinePorts, "config" | "clock" | "executor" | "metrics">,
-  context: RunnableContext,
+  context: RunnableContext & { seed?: string | undefined },
 ): Promise<ExecutedContext | Stop> {
   const { request, requestId, module, events } = context;
   let result: ExecutionResult;
@@ -62,6 +63,8 @@ export async function executeModule(
           leaseToken: context.leaseToken,
           ttlMs: ports.config.idempotencyTtlMs,
         },
+        deterministic: request.deterministic !== false,
+        seed: context.seed,
       },
       {
         signal: context.options.signal,
@@ -85,5 +88,5 @@ export async function executeModule(
     throw error;
   }
   const response = toResponse(result, requestId, module.cid, ports.clock.now());
-  return Object.assign(context, { response });
+  return Object.assign(context, { response, peakMemory: result.memoryBytes });
 }

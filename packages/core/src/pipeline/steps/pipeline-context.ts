@@ -5,6 +5,7 @@ import type { Executor } from "../../ports/executor.js";
 import type { IdempotencyStore } from "../../ports/idempotency-store.js";
 import type { Identity } from "../../ports/identity.js";
 import type { Metrics } from "../../ports/metrics.js";
+import type { ModuleFingerprinter } from "../../ports/module-fingerprinter.js";
 import type {
   ModuleNotFoundError,
   ModuleResolver,
@@ -12,6 +13,7 @@ import type {
   ResolvedModule,
 } from "../../ports/module-resolver.js";
 import type { RateLimitDecision, RateLimitStore } from "../../ports/rate-limit-store.js";
+import type { ResultCache } from "../../ports/result-cache.js";
 import type { ExecuteRequest } from "../../schemas/execute-request.js";
 import type { ExecuteResponse } from "../../schemas/execute-response.js";
 import type { Policy } from "../../schemas/policy.js";
@@ -31,6 +33,10 @@ export interface PipelinePorts {
   bus: EventBus | undefined;
   executor: Executor;
   resolver: ModuleResolver;
+  /** Gives modules their semantic identity (the deterministic seed and the cache key use it). */
+  fingerprinter: ModuleFingerprinter;
+  /** Undefined: no result cache (every run executes). */
+  resultCache: ResultCache | undefined;
 }
 
 /** Per-call options of an execution (the `Idempotency-Key` header and an abort signal). */
@@ -105,9 +111,31 @@ export interface RunnableContext extends AnnouncedContext {
   module: ResolvedModule;
 }
 
-/** After execution. */
+/** The question a deterministic run answers, as the result cache knows it. */
+export interface CacheQuestion {
+  /** The result-cache key (see `resultCacheKey`). */
+  key: string;
+  /** This call's single-flight claim, when it holds one. */
+  claimToken?: string | undefined;
+}
+
+/** After the result cache was asked (and missed, or was not asked). */
+export interface LookedUpContext extends RunnableContext {
+  /** Seed of the run's deterministic clocks and randomness (see `deterministicSeed`). */
+  seed: string;
+  /** Set when the result may be cached. */
+  question: CacheQuestion | undefined;
+}
+
+/** After execution (or a result-cache hit, when `cached`). */
 export interface ExecutedContext extends RunnableContext {
   response: ExecuteResponse;
+  /** The run's linear memory when it stopped, when the executor said. @unit bytes */
+  peakMemory?: number | undefined;
+  /** True when the response came from the result cache. */
+  cached?: boolean | undefined;
+  /** Set when the result may be cached. */
+  question?: CacheQuestion | undefined;
 }
 
 /** A step that ends the call with this outcome. */

@@ -20,6 +20,7 @@ describe("publishCompleted", () => {
       kind: "executed",
       response: executed.response,
       rateLimit: executed.rateLimit,
+      cache: "miss",
     });
     const topics = published.map((message) => message.topic);
     expect(topics.at(-1)).toBe(BUS_TOPICS.completed);

@@ -4,17 +4,22 @@ import type { RelayOutcome } from "../relay-outcome.js";
 import { type ExecutedContext, type PipelinePorts, publishToBus } from "./pipeline-context.js";
 
 /**
- * Step 9: ends the event stream with `execution_complete`, then (after the execution's own
- * events are out, or right behind them on a bus that orders concurrent publishes) publishes
- * `completed` on the bus and counts the result: success or error
- * code, duration and gas. Answers `executed`.
+ * Step 9: ends the event stream with `execution_complete` (marked `cached` for a result-cache
+ * hit, after a `started` from the cache), then (after the execution's own events are out, or
+ * right behind them on a bus that orders concurrent publishes) publishes `completed` on the bus
+ * and counts the result: success or error code, and (for runs, not cache hits) duration and
+ * gas. Answers `executed`.
  */
 export async function publishCompleted(
-  ports: Pick<PipelinePorts, "bus" | "metrics">,
+  ports: Pick<PipelinePorts, "bus" | "metrics" | "config">,
   context: ExecutedContext,
 ): Promise<RelayOutcome> {
-  const { response, events } = context;
+  const { response, events, cached } = context;
   const { metrics } = ports;
+  if (cached) {
+    // The usual stream, from the cache: queued, started by the cache, then complete (cached).
+    events?.fromExecutor({ type: "started", executorNode: "result-cache" }, ports.config.nodeName);
+  }
   events?.finish({
     type: "execution_complete",
     success: response.success,
@@ -22,6 +27,7 @@ export async function publishCompleted(
     gas_used: response.gas_used,
     ...(response.output !== undefined ? { output: response.output } : {}),
     ...(response.success ? {} : { error: response.error }),
+    ...(cached ? { cached: true as const } : {}),
   });
   // A bus that keeps call order gets `completed` right behind the stream's last event, and the
   // replies are awaited together (one round trip on Redis, not two in a row).
@@ -39,7 +45,15 @@ export async function publishCompleted(
   else await completed;
   if (response.success) metrics.increment(METRIC_NAMES.success);
   else metrics.increment(METRIC_NAMES.error, { code: response.error.code });
-  metrics.observe(METRIC_NAMES.duration, response.duration);
-  if (response.gas_used !== null) metrics.observe(METRIC_NAMES.gasUsed, response.gas_used);
-  return { kind: "executed", response, rateLimit: context.rateLimit };
+  // Durations and gas are those of executions: a cached answer spent neither.
+  if (!cached) {
+    metrics.observe(METRIC_NAMES.duration, response.duration);
+    if (response.gas_used !== null) metrics.observe(METRIC_NAMES.gasUsed, response.gas_used);
+  }
+  return {
+    kind: "executed",
+    response,
+    rateLimit: context.rateLimit,
+    cache: cached ? "hit" : "miss",
+  };
 }

@@ -1,4 +1,6 @@
 // Stand-ins for the ports, shared by the step tests (core's unit tests may stand in for ports).
+
+import { createSemanticFingerprinter } from "../../fingerprint/semantic-fingerprinter.js";
 import { createInMemoryMetrics, type InMemoryMetrics } from "../../memory/in-memory-metrics.js";
 import { createMemoryIdempotencyStore } from "../../memory/memory-idempotency-store.js";
 import { createMemoryModuleResolver } from "../../memory/memory-module-resolver.js";
@@ -66,6 +68,8 @@ export function testPorts(overrides: Partial<PipelinePorts> = {}) {
       },
     },
     resolver: createMemoryModuleResolver(),
+    fingerprinter: createSemanticFingerprinter(),
+    resultCache: undefined,
     ...overrides,
   };
   return { ports, metrics, published, tasks };
