@@ -3,6 +3,7 @@ import { BUS_TOPICS } from "../ports/event-bus.js";
 import type { ExecutorEvent } from "../ports/executor.js";
 import type { ExecutionEvent } from "../schemas/execution-event.js";
 import type { JsonValue } from "../schemas/json-value.js";
+import { isoTimestamp } from "../time/iso-timestamp.js";
 
 /** How an execution event travels on the bus: with the user it belongs to, for scoping. */
 export interface ExecutionEventEnvelope {
@@ -111,7 +112,7 @@ export class ExecutionEventPublisher {
     const full = {
       ...event,
       request_id: this.requestId,
-      timestamp: new Date(this.now()).toISOString(),
+      timestamp: isoTimestamp(this.now()),
     } as ExecutionEvent;
     const envelope: ExecutionEventEnvelope =
       this.idempotencyKey !== undefined

@@ -77,6 +77,17 @@ async function readBodyBytes(request: IncomingMessage, limitBytes: number): Prom
     throw tooLarge();
   }
   if (request.complete && request.readableEnded) return new Uint8Array(0);
+  if (request.complete && !request.readableFlowing) {
+    // Every byte has arrived and waits in the stream's buffer (a small body comes in the packet
+    // of its headers): read it at once, without a deadline timer or listeners.
+    const buffered = request.read() as Buffer | null;
+    if (buffered === null) return new Uint8Array(0);
+    if (buffered.length > limitBytes) {
+      request.resume();
+      throw tooLarge();
+    }
+    return buffered;
+  }
   const deadline = bodyDeadlines.get(request);
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -1,4 +1,5 @@
 import { BUS_TOPICS } from "../../ports/event-bus.js";
+import { isoTimestamp } from "../../time/iso-timestamp.js";
 import { ExecutionEventPublisher } from "../execution-event-publisher.js";
 import {
   type AnnouncedContext,
@@ -29,7 +30,7 @@ export async function publishRequested(
   };
   const requested = publishToBus(ports, BUS_TOPICS.requested, {
     ...busEvent,
-    timestamp: new Date(clock.now()).toISOString(),
+    timestamp: isoTimestamp(clock.now()),
   });
   // A bus that keeps call order needs no reply before the next publish (one round trip less on
   // Redis before the run starts); the event stream's `flushed` then waits for this one too.
