@@ -8,6 +8,7 @@ import {
 } from "./events/event-stream.js";
 import { requestOptions } from "./resources/call-arguments.js";
 import { type ExecuteCallOptions, type ExecuteResult, execute } from "./resources/execute.js";
+import { createFunctionHandle, type FunctionHandle } from "./resources/functions.js";
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
@@ -39,6 +40,12 @@ export interface RelayClient {
   readonly modules: ModulesResource;
   /** The `glyph://name@tag` registry. */
   readonly glyphs: GlyphsResource;
+  /**
+   * The function endpoint of a glyph tag (`/fn/name@tag/…`):
+   * `client.fn("calculator@quantum").call("main", [5, 3])` resolves with `output: 8`.
+   * @throws TypeError when `glyph` is not `name@tag` or `@scope/name@tag`.
+   */
+  fn(glyph: string): FunctionHandle;
 }
 
 /** Default bound of one attempt. @unit milliseconds */
@@ -117,6 +124,7 @@ export function createClient(options: ClientOptions): RelayClient {
     },
     modules: createModulesResource(transport),
     glyphs: createGlyphsResource(transport),
+    fn: (glyph: string) => createFunctionHandle(transport, glyph),
   };
 }
 

@@ -14,6 +14,7 @@ export type {
   JsonValue,
   Problem,
   ProblemDetail,
+  RequestedPolicy,
 } from "@wasm-relay/core";
 export type { ClientOptions, RequestOptions } from "./client-options.js";
 export {
@@ -35,6 +36,11 @@ export type {
   ResponseMeta,
   TypedExecuteResponse,
 } from "./resources/execute.js";
+export type {
+  FunctionCallOptions,
+  FunctionHandle,
+  FunctionResult,
+} from "./resources/functions.js";
 export type {
   GlyphListing,
   GlyphPublication,

@@ -2,6 +2,11 @@
  * Runs WebAssembly modules metered, in a pool of worker threads.
  * @module @wasm-relay/sandbox
  */
+export {
+  describeModuleInterface,
+  isWasiCommand,
+  WASI_PREVIEW1_MODULE,
+} from "./abi/detect-abi.js";
 export { InvalidInputError } from "./abi/invalid-input-error.js";
 export { InvalidModuleError } from "./binary/invalid-module-error.js";
 export {

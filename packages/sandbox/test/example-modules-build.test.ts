@@ -14,6 +14,7 @@ const EXPECTED_GLYPHS = {
   "spin@quantum": "bafkreidbtqnsqe7gya3nyss5326gvdpqu2o54qpk77eylae6s34sapxwla",
   "trap@quantum": "bafkreiabix7hyd36z6doebrsyweotki3p56vrbtjdpi4n7pve4xogz7xwe",
   "processor@quantum": "bafkreidods4mith3p7ln3tbwaqnpvb4742hnrc5h5qzdezmazvmjmauepm",
+  "greeter@quantum": "bafkreiaklkwlmd7vkndv6osvmzyt5kzphmbiynhqaugscedjirihy5ko5y",
 };
 
 const outputDir = mkdtempSync(join(tmpdir(), "wasm-relay-modules-"));

@@ -148,6 +148,11 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         },
         shouldRetry: ({ error }) => {
           if (spec.signal?.aborted) return false;
+          // A function endpoint's answer from a module that ran (its own 502, 503 or a 504
+          // timeout) is the run's result: a retry would replay it, or run the module again.
+          if (error instanceof HTTPError && error.response.headers.has("relay-request-id")) {
+            return false;
+          }
           lastRetryAfter = error instanceof HTTPError ? retryAfterOf(error.response) : undefined;
           // A longer wait than the caller accepts is not waited out: the error says when.
           if ((lastRetryAfter ?? 0) > maxRetryAfter) return false;

@@ -2,7 +2,7 @@ import { createRelayEventFeed, type RelayEventFeed } from "../events/relay-event
 import { createSemanticFingerprinter } from "../fingerprint/semantic-fingerprinter.js";
 import { createMemoryIdempotencyStore } from "../memory/memory-idempotency-store.js";
 import { createMemoryRateLimitStore } from "../memory/memory-rate-limit-store.js";
-import type { Authorizer } from "../ports/authorizer.js";
+import type { Authorizer, ExecutionAction } from "../ports/authorizer.js";
 import { allowAllAuthorizer } from "../ports/authorizer.js";
 import type { Clock } from "../ports/clock.js";
 import { systemClock } from "../ports/clock.js";
@@ -67,6 +67,11 @@ export interface RelayExecuteOptions {
   idempotencyKey?: string | undefined;
   /** Aborts waiting and running (e.g. on shutdown). */
   signal?: AbortSignal | undefined;
+  /**
+   * What the authorizer is asked: `invoke_function` for a function endpoint (`/fn/…`), whose
+   * resource is the same reference (`glyph://name@tag`). @default "execute_wasm"
+   */
+  action?: ExecutionAction | undefined;
 }
 
 /** The request pipeline. */

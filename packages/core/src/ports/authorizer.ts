@@ -5,14 +5,19 @@ import type { Policy } from "../schemas/policy.js";
  * What a caller asks to do: `execute_wasm` (resource: the reference as written), `upload_module`
  * (resource: `modules`), `read_module` (download of `GET /modules/{cid}`; resource: the CID as
  * written), `publish_glyph` (claim a name or move its tag; resource: `glyph://name@tag`),
- * `read_events` (resource: the event stream's scope).
+ * `read_events` (resource: the event stream's scope), `invoke_function` (a call of a function
+ * endpoint `/fn/{name}@{tag}/…`; resource: `glyph://name@tag`).
  */
 export type AuthorizationAction =
   | "execute_wasm"
   | "upload_module"
   | "read_module"
   | "publish_glyph"
-  | "read_events";
+  | "read_events"
+  | "invoke_function";
+
+/** The actions an execution is authorized as: the execute route's, or a function endpoint's. */
+export type ExecutionAction = Extract<AuthorizationAction, "execute_wasm" | "invoke_function">;
 
 /** The question put to "Antigone". */
 export interface AuthorizationRequest {

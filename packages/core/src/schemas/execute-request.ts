@@ -3,8 +3,14 @@ import { jsonValueSchema } from "./json-value.js";
 import { moduleReferenceSchema } from "./module-reference.js";
 import { requestedPolicySchema } from "./policy.js";
 
-/** The calling conventions the relay knows. `numeric`: exported function; `wasi`: WASI preview1 command. */
-export const abiSchema = z.enum(["numeric", "wasi"]);
+/**
+ * The calling conventions the relay knows. `numeric`: exported function; `wasi`: WASI preview1
+ * command (JSON inputs on stdin, stdout parsed as JSON); `cgi`: a WASI preview1 command run as a
+ * CGI script, the way WAGI runs one (inputs {@link cgiInputsSchema}: the environment and the
+ * request body; output: the raw stdout, base64). Function endpoints (`/fn/…`) use it for WASI
+ * modules.
+ */
+export const abiSchema = z.enum(["numeric", "wasi", "cgi"]);
 
 /** A calling convention. */
 export type Abi = z.infer<typeof abiSchema>;
@@ -18,6 +24,40 @@ export const executionPrioritySchema = z.enum(["high", "normal", "low"]);
 
 /** One of the {@link executionPrioritySchema} priorities. */
 export type ExecutionPriority = z.infer<typeof executionPrioritySchema>;
+
+/** Most environment variables of a `cgi` run. */
+export const MAX_CGI_VARIABLES = 256;
+
+/**
+ * The inputs of a `cgi` run: the CGI environment (`REQUEST_METHOD`, `PATH_INFO`, `HTTP_*`, …) and
+ * the request body, base64 (standard alphabet, padded), which the module reads on stdin.
+ */
+export const cgiInputsSchema = z
+  .object({
+    environment: z
+      .record(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name ([A-Za-z_][A-Za-z0-9_]*)"),
+        z
+          .string()
+          .max(65_536)
+          .refine((value) => !value.includes("\u0000"), "must not contain NUL"),
+      )
+      .refine((value) => Object.keys(value).length <= MAX_CGI_VARIABLES, {
+        message: `at most ${MAX_CGI_VARIABLES} variables`,
+      }),
+    body: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64")
+      .default(""),
+  })
+  .strict();
+
+/** The inputs of a `cgi` run. */
+export type CgiInputs = z.infer<typeof cgiInputsSchema>;
 
 /** Body of `POST /intent/execute-wasm`. */
 export const executeRequestSchema = z
@@ -81,6 +121,15 @@ export const executeRequestSchema = z
     }),
   })
   .strict()
+  .superRefine((request, context) => {
+    // A `cgi` run's inputs are its environment and body: checked here, not by the module.
+    if (request.abi !== "cgi") return;
+    const parsed = cgiInputsSchema.safeParse(request.inputs);
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      context.addIssue({ code: "custom", message: issue.message, path: ["inputs", ...issue.path] });
+    }
+  })
   .meta({ description: "Body of POST /intent/execute-wasm." });
 
 /** A validated execute request (defaults applied). */

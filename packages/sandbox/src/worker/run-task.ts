@@ -1,5 +1,6 @@
 import type { Abi, ExecutionErrorCode, JsonValue } from "@wasm-relay/core";
 import { LRUCache } from "lru-cache";
+import { isWasiCommand } from "../abi/detect-abi.js";
 import { InvalidInputError } from "../abi/invalid-input-error.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
@@ -9,6 +10,7 @@ import { MemoryLimitError } from "../metering/memory-limit-error.js";
 import { meter } from "../metering/meter.js";
 import { TableLimitError } from "../metering/table-limit-error.js";
 import type { WorkerOutcome, WorkerRunMessage } from "../pool/worker-protocol.js";
+import { type CgiRun, cgiRun } from "./cgi-run.js";
 import { GasAccount } from "./gas-account.js";
 import { GAS_EXPORT, METERING_IMPORT } from "./metering-names.js";
 import { callNumericEntry } from "./run-numeric.js";
@@ -169,10 +171,7 @@ async function prepare(
 
 function chooseAbi(info: ModuleInfo, requested: Abi | undefined): Abi {
   if (requested) return requested;
-  const wasi =
-    info.imports.some((entry) => entry.module === WASI_MODULE) ||
-    info.exports.some((entry) => entry.name === "_start" && entry.kind === "function");
-  return wasi ? "wasi" : "numeric";
+  return isWasiCommand(info) ? "wasi" : "numeric";
 }
 
 function parseStdout(bytes: Uint8Array): JsonValue {
@@ -183,6 +182,11 @@ function parseStdout(bytes: Uint8Array): JsonValue {
   } catch {
     return text;
   }
+}
+
+/** The output of a command: stdout parsed (`wasi`), or stdout as it is, base64 (`cgi`). */
+function commandOutput(abi: Abi, stdout: Uint8Array): JsonValue {
+  return abi === "cgi" ? Buffer.from(stdout).toString("base64") : parseStdout(stdout);
 }
 
 /**
@@ -275,13 +279,15 @@ function execute(
 ): WorkerOutcome {
   const { info, module } = compiled;
   const abi = chooseAbi(info, message.abi);
-  const entryName = abi === "wasi" ? "_start" : message.entry;
+  /** A WASI command, run as one (`wasi`) or as a CGI script (`cgi`). */
+  const command = abi !== "numeric";
+  const entryName = command ? "_start" : message.entry;
   const entry = info.exports.find((candidate) => candidate.name === entryName);
   if (entry?.kind !== "function") {
     const functions = info.exports.filter((candidate) => candidate.kind === "function");
     return failure(
       "entry_not_found",
-      `${abi === "wasi" ? "a WASI command must export _start; " : ""}the module exports no function "${entryName}" (function exports: ${functions.map((candidate) => candidate.name).join(", ") || "none"})`,
+      `${command ? "a WASI command must export _start; " : ""}the module exports no function "${entryName}" (function exports: ${functions.map((candidate) => candidate.name).join(", ") || "none"})`,
     );
   }
   const unsupported = info.imports.find((entry) => entry.module !== WASI_MODULE);
@@ -303,7 +309,17 @@ function execute(
     const gas = counter();
     return gas ? account.used(gas.value as bigint) : null;
   };
-  const needsWasi = abi === "wasi" || info.imports.some((entry) => entry.module === WASI_MODULE);
+  let cgi: CgiRun | undefined;
+  if (abi === "cgi") {
+    cgi = cgiRun(message.inputs);
+    if (!cgi) {
+      return failure(
+        "invalid_input",
+        'a cgi run takes inputs {"environment": {NAME: "value", …}, "body": "<base64>"}',
+      );
+    }
+  }
+  const needsWasi = command || info.imports.some((entry) => entry.module === WASI_MODULE);
   const entropy: WasiEntropy = message.deterministicSeed
     ? {
         kind: "deterministic",
@@ -316,9 +332,11 @@ function execute(
     : { kind: "system" };
   const wasi = needsWasi
     ? createWasiPreview1({
-        args: [abi === "wasi" ? "module" : entryName],
-        stdin:
-          abi === "wasi"
+        args: [cgi?.scriptName ?? (command ? "module" : entryName)],
+        environment: cgi?.environment,
+        stdin: cgi
+          ? cgi.stdin
+          : abi === "wasi"
             ? new TextEncoder().encode(JSON.stringify(message.inputs))
             : new Uint8Array(),
         maxStdoutBytes: message.limits.maxOutputBytes,
@@ -346,7 +364,7 @@ function execute(
   };
 
   const withStreams = (outcome: WorkerOutcome): WorkerOutcome => {
-    if (abi !== "wasi") return outcome;
+    if (!command) return outcome;
     const stderr = wasi.stderr();
     return stderr ? { ...outcome, stderr } : outcome;
   };
@@ -359,7 +377,7 @@ function execute(
         failure("output_too_large", `stdout is over ${message.limits.maxOutputBytes} bytes`, gas),
       );
     }
-    const output = abi === "wasi" ? parseStdout(wasi.stdout()) : null;
+    const output = command ? commandOutput(abi, wasi.stdout()) : null;
     if (code === 0) return withStreams({ success: true, output, gasUsed: gas });
     return withStreams({
       success: false,
@@ -396,13 +414,17 @@ function execute(
       }
     }
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
-    if (abi === "wasi") {
+    if (command) {
       exported();
       if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
       const gas = gasUsed();
       if (account.exhausted) return exhausted();
       if (wasi.stdoutOverflowed) throw new OutputTooLargeError("stdout overflowed");
-      return withStreams({ success: true, output: parseStdout(wasi.stdout()), gasUsed: gas });
+      return withStreams({
+        success: true,
+        output: commandOutput(abi, wasi.stdout()),
+        gasUsed: gas,
+      });
     }
     const output = callNumericEntry(entry, exported, message.inputs);
     if (wasi.exitCode !== undefined) return exited(wasi.exitCode);

@@ -1,5 +1,6 @@
 /**
- * An in-memory WASI preview1 implementation for one run: args, an empty environment, stdin
+ * An in-memory WASI preview1 implementation for one run: args, an environment (empty unless
+ * given: a `cgi` run's CGI variables), stdin
  * from a buffer, bounded stdout and stderr, clocks and random. No filesystem, no sockets: every
  * other function answers ENOSYS.
  */
@@ -72,6 +73,8 @@ export const DETERMINISTIC_EPOCH_NANOSECONDS = 1_704_067_200n * 1_000_000_000n;
 /** Options of {@link createWasiPreview1}. */
 export interface WasiOptions {
   args: string[];
+  /** Environment entries, each `NAME=value`. @default none */
+  environment?: readonly string[] | undefined;
   stdin: Uint8Array;
   /** Most stdout bytes; one more stops the module. @unit bytes */
   maxStdoutBytes: number;
@@ -196,6 +199,7 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
   let stdoutOverflowed = false;
   let exitCode: number | undefined;
   const args = options.args.map((arg) => encoder.encode(`${arg}\0`));
+  const environment = (options.environment ?? []).map((entry) => encoder.encode(`${entry}\0`));
   const charge = options.charge ?? (() => {});
   const entropy = options.entropy ?? { kind: "system" };
   const random =
@@ -253,11 +257,25 @@ export function createWasiPreview1(options: WasiOptions): WasiInstance {
     }),
     environ_sizes_get: guarded((countPointer: number, sizePointer: number) => {
       const data = view();
-      data.setUint32(countPointer, 0, true);
-      data.setUint32(sizePointer, 0, true);
+      data.setUint32(countPointer, environment.length, true);
+      data.setUint32(
+        sizePointer,
+        environment.reduce((sum, entry) => sum + entry.length, 0),
+        true,
+      );
       return ERRNO_SUCCESS;
     }),
-    environ_get: () => ERRNO_SUCCESS,
+    environ_get: guarded((environPointer: number, bufferPointer: number) => {
+      const data = view();
+      charge(environment.reduce((sum, entry) => sum + entry.length, 0) * WASI_GAS.byte);
+      let offset = bufferPointer;
+      environment.forEach((entry, index) => {
+        data.setUint32(environPointer + index * 4, offset, true);
+        bytesAt(offset, entry.length).set(entry);
+        offset += entry.length;
+      });
+      return ERRNO_SUCCESS;
+    }),
     clock_res_get: guarded((id: number, resultPointer: number) => {
       if (id > 3) return ERRNO_INVAL;
       view().setBigUint64(resultPointer, 1000n, true);

@@ -7,6 +7,7 @@ export const POLICY_ACTIONS = [
   "read_module",
   "publish_glyph",
   "read_events",
+  "invoke_function",
 ] as const;
 
 /** Queue priorities a rule may allow. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { httpProblem } from "./http-problem.js";
+import { multiSegmentParameters, pathTemplateSource } from "./path-template-pattern.js";
 import type { AnyRouteDefinition, RouteDefinition } from "./route-definition.js";
 
 /** What a route handler receives. */
@@ -8,7 +9,10 @@ export interface RouteContext {
   response: ServerResponse;
   /** The parsed request URL. */
   url: URL;
-  /** Named path parameters (`:name` segments), percent-decoded. */
+  /**
+   * Named path parameters (`{name}` segments), percent-decoded; a multi-segment parameter
+   * (see `MULTI_SEGMENT_PARAMETER`) holds the rest of the path, each segment decoded.
+   */
   parameters: Record<string, string>;
   /** Aborted when the server stops waiting for this request (shutdown past its timeout). */
   signal: AbortSignal;
@@ -38,18 +42,11 @@ export class RouteTable {
    * templates match a path.
    */
   add<Dependencies>(definition: RouteDefinition<Dependencies>, dependencies: Dependencies): this {
-    const names: string[] = [];
-    const source = definition.path
-      .split("/")
-      .map((segment) => {
-        const parameter = /^\{([^}]+)\}$/.exec(segment);
-        if (parameter) {
-          names.push(parameter[1]!);
-          return "([^/]+)";
-        }
-        return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      })
-      .join("/");
+    const names = [...definition.path.matchAll(/\{([^}]+)\}/g)].map((found) => found[1]!);
+    const source = pathTemplateSource(
+      definition.path,
+      multiSegmentParameters(definition.parameters),
+    );
     this.#routes.push({
       method: definition.method,
       pattern: new RegExp(`^${source}$`),
@@ -79,7 +76,10 @@ export class RouteTable {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       const parameters = Object.fromEntries(
-        route.names.map((name, index) => [name, decodePathSegment(found[index + 1] ?? "")]),
+        route.names.map((name, index) => [
+          name,
+          (found[index + 1] ?? "").split("/").map(decodePathSegment).join("/"),
+        ]),
       );
       if (route.method === method || (method === "HEAD" && route.method === "GET")) {
         return { handler: route.handler, parameters };

@@ -1,6 +1,11 @@
 import type { GlyphRegistry, Metrics, ModuleStore } from "@wasm-relay/core";
 import { createMemoryGlyphRegistry, createMemoryModuleStore } from "@wasm-relay/core";
 import type { Redis } from "ioredis";
+import {
+  createMemoryFunctionSettingsStore,
+  type FunctionSettingsStore,
+} from "../functions/function-settings-store.js";
+import { createRedisFunctionSettingsStore } from "../functions/redis-function-settings-store.js";
 import { createFileGlyphRegistry } from "./file-glyph-registry.js";
 import { createFilesystemModuleStore } from "./filesystem-module-store.js";
 import { createGatewayClient } from "./gateway-client.js";
@@ -44,6 +49,8 @@ export interface CreateModuleResolverOptions {
 export interface ServerModuleResolver extends LayeredModuleResolver {
   /** The module directory's glyph names: only the operator may publish them. */
   readonly reservedGlyphNames: ReadonlySet<string>;
+  /** Owners' per-tag settings of the function endpoints (`/fn/…`): Redis when given, else memory. */
+  readonly functionSettings: FunctionSettingsStore;
 }
 
 /**
@@ -88,5 +95,8 @@ export async function createModuleResolver(
       void restoreOperatorGlyphs(registry, seeded.glyphs, options.moduleDirectory, options.log);
     });
   }
-  return Object.assign(resolver, { reservedGlyphNames: seeded.reservedNames });
+  const functionSettings = options.redis
+    ? createRedisFunctionSettingsStore({ redis: options.redis, keyPrefix: options.redisKeyPrefix })
+    : createMemoryFunctionSettingsStore();
+  return Object.assign(resolver, { reservedGlyphNames: seeded.reservedNames, functionSettings });
 }

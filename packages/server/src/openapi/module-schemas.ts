@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { functionSettingsSchema } from "../functions/function-settings.js";
 
 /** Body of `201`/`200` answers to `POST /modules`. */
 export const moduleUploadedSchema = z
@@ -15,6 +16,10 @@ export const moduleUploadedSchema = z
 export const glyphPublicationSchema = z
   .object({
     cid: z.string().min(1).meta({ description: "CID of a module the relay can resolve." }),
+    function: functionSettingsSchema.nullable().optional().meta({
+      description:
+        "Defaults of the tag's function endpoint (`/fn/name@tag/…`): replaced when given, removed with null, kept when absent.",
+    }),
   })
   .meta({ description: "The module a glyph tag should name." });
 
@@ -30,6 +35,9 @@ export const glyphPublishedSchema = z
       .nullable()
       .meta({ description: "CID the tag named before, or null for a new tag." }),
     reference: z.string().meta({ description: "The `glyph://name@tag` reference." }),
+    function: functionSettingsSchema.nullable().meta({
+      description: "The tag's function endpoint settings now (null: none, defaults apply).",
+    }),
   })
   .meta({ description: "A published glyph tag." });
 
@@ -41,5 +49,8 @@ export const glyphRecordSchema = z
     tags: z
       .record(z.string(), z.string())
       .meta({ description: "Tag → CIDv1 (raw) of the module." }),
+    functions: z.record(z.string(), functionSettingsSchema).meta({
+      description: "Tag → its function endpoint settings (tags without settings are absent).",
+    }),
   })
   .meta({ description: "A glyph name, its owner and its tags." });

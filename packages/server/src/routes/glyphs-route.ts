@@ -1,6 +1,8 @@
 import type { Authorizer } from "@wasm-relay/core";
-import { GLYPH_PATTERN, parseModuleReference } from "@wasm-relay/core";
+import { GLYPH_PATTERN, parseModuleReference, zodIssuesToDetails } from "@wasm-relay/core";
 import { requirePermission } from "../authorization/require-permission.js";
+import { type FunctionSettings, functionSettingsSchema } from "../functions/function-settings.js";
+import type { FunctionSettingsStore } from "../functions/function-settings-store.js";
 import { httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
@@ -58,6 +60,8 @@ export function publishGlyphRoute(options: {
   operatorRole?: string | undefined;
   /** Names only the operator may publish (the module directory's). @default none */
   reservedNames?: ReadonlySet<string> | undefined;
+  /** Where the `function` member of a publication goes. */
+  functionSettings: FunctionSettingsStore;
 }): RouteHandler {
   const rules = {
     operatorRole: options.operatorRole ?? DEFAULT_OPERATOR_ROLE,
@@ -78,6 +82,7 @@ export function publishGlyphRoute(options: {
     }
     const body = await readJsonBody(request, options.maxBodyBytes);
     // The definition's request schema decides the body's shape; the CID's syntax is checked here.
+    const settings = functionSettingsOf(body);
     const publication = glyphPublicationSchema.safeParse(body);
     const cid = publication.success ? publication.data.cid : undefined;
     if (cid === undefined || parseModuleReference(cid)?.kind !== "cid") {
@@ -104,6 +109,9 @@ export function publishGlyphRoute(options: {
         reason,
       });
     }
+    // The owner's settings of the tag's function endpoint: written once the publication is theirs.
+    if (settings !== undefined)
+      await options.functionSettings.set(name, tag, settings ?? undefined);
     writeJson(response, result.claimed ? 201 : 200, {
       name,
       tag,
@@ -111,12 +119,39 @@ export function publishGlyphRoute(options: {
       owner,
       previous_cid: result.previousCid ?? null,
       reference,
+      function: (await options.functionSettings.get(name, tag)) ?? null,
     });
   };
 }
 
-/** `GET /glyphs/:name`: the name's owner and tags (`{ name, owner, tags: { tag: cid } }`), or 404. */
-export function listGlyphRoute(options: { resolver: LayeredModuleResolver }): RouteHandler {
+/**
+ * The `function` member of a publication: settings (replace), `null` (remove) or `undefined`
+ * (absent: keep).
+ * @throws HttpProblem 400 naming each wrong member.
+ */
+function functionSettingsOf(body: unknown): FunctionSettings | null | undefined {
+  if (body === null || typeof body !== "object" || !("function" in body)) return undefined;
+  if (body.function === null) return null;
+  const parsed = functionSettingsSchema.safeParse(body.function);
+  if (parsed.success) return parsed.data;
+  const details = zodIssuesToDetails(parsed.error).map((detail) => ({
+    ...detail,
+    path: detail.path === "(body)" ? "function" : `function.${detail.path}`,
+  }));
+  throw httpProblem(400, "invalid-request", "Invalid request", {
+    detail: details.map((detail) => `${detail.path}: ${detail.message}`).join("; "),
+    details,
+  });
+}
+
+/**
+ * `GET /glyphs/:name`: the name's owner, tags and function settings
+ * (`{ name, owner, tags: { tag: cid }, functions: { tag: settings } }`), or 404.
+ */
+export function listGlyphRoute(options: {
+  resolver: LayeredModuleResolver;
+  functionSettings: FunctionSettingsStore;
+}): RouteHandler {
   return async ({ response, parameters }) => {
     const name = glyphName(parameters);
     const record = await options.resolver.registry.get(name);
@@ -127,7 +162,7 @@ export function listGlyphRoute(options: { resolver: LayeredModuleResolver }): Ro
         details: [{ path: "name", message }],
       });
     }
-    writeJson(response, 200, record);
+    writeJson(response, 200, { ...record, functions: await options.functionSettings.list(name) });
   };
 }
 
@@ -162,7 +197,7 @@ function publishGlyphRouteDefinition(scoped: boolean) {
     responses: {
       "200": jsonResponse("The owner moved or added a tag.", glyphPublished),
       "201": jsonResponse("This request claimed the name.", glyphPublished),
-      "400": problemResponse("The name, tag or body is invalid."),
+      "400": problemResponse("The name, tag or body (its `cid` or `function`) is invalid."),
       "401": unauthenticatedResponse,
       "403": problemResponse(
         "The authorizer refused (`publish_glyph`), the name belongs to another user or scope, it is an operator name, or the caller's user id is reserved (`relay:…`).",
@@ -181,6 +216,7 @@ function publishGlyphRouteDefinition(scoped: boolean) {
         maxBodyBytes: dependencies.config.RELAY_MAX_BODY_BYTES,
         operatorRole: dependencies.config.RELAY_OPERATOR_ROLE,
         reservedNames: dependencies.resolver.reservedGlyphNames,
+        functionSettings: dependencies.resolver.functionSettings,
       }),
   });
 }
@@ -202,7 +238,11 @@ function listGlyphRouteDefinition(scoped: boolean) {
       "404": problemResponse("No glyph is published under the name."),
       "500": internalErrorResponse,
     },
-    handler: (dependencies) => listGlyphRoute({ resolver: dependencies.resolver }),
+    handler: (dependencies) =>
+      listGlyphRoute({
+        resolver: dependencies.resolver,
+        functionSettings: dependencies.resolver.functionSettings,
+      }),
   });
 }
 

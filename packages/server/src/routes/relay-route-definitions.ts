@@ -1,3 +1,4 @@
+import { functionRouteDefinitions } from "../functions/function-route-definitions.js";
 import type { AnyRouteDefinition } from "../http/route-definition.js";
 import { eventsRouteDefinition } from "./events-route-definition.js";
 import { executeRouteDefinition } from "./execute-route.js";
@@ -16,12 +17,16 @@ export const executionRouteDefinitions = [
   openApiRouteDefinition,
 ] as const;
 
-/** Routes of the module system (`/modules`, `/glyphs`): not served with a custom resolver. */
+/**
+ * Routes of the module system (`/modules`, `/glyphs`, the function endpoints `/fn/…`): not
+ * served with a custom resolver.
+ */
 export const moduleRouteDefinitions = [
   uploadModuleRouteDefinition,
   downloadModuleRouteDefinition,
   ...publishGlyphRouteDefinitions,
   ...listGlyphRouteDefinitions,
+  ...functionRouteDefinitions,
 ] as const;
 
 /** The routes of a relay with its module system and no static directory (the default). */

@@ -133,6 +133,7 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
       name: "e2e-calc",
       owner: "alice",
       tags: { latest: uploaded.cid },
+      functions: {},
     });
     expect((await fetch(`${relay.url}/glyphs/nobody-here`)).status).toBe(404);
   });
@@ -149,6 +150,7 @@ describe("modules end to end (real server, sandbox, filesystem store)", () => {
       name: "@carol/adder",
       owner: "carol",
       tags: { "1.0.0": adderCid },
+      functions: {},
     });
     const response = await execute("glyph://@carol/adder@1.0.0", [20, 22], "carol");
     expect(await response.json()).toMatchObject({ output: 42, resolved_cid: adderCid });

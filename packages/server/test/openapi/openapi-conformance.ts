@@ -1,6 +1,10 @@
 import type { AnySchema, ValidateFunction } from "ajv";
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import {
+  multiSegmentParameters,
+  pathTemplateSource,
+} from "../../src/http/path-template-pattern.js";
 import { parseSseStream } from "./parse-sse.js";
 
 // ajv and ajv-formats are CommonJS: their default export sits on `default` under Node ESM.
@@ -84,9 +88,12 @@ export class OpenApiConformance {
     const paths = this.#document.paths as Record<string, Record<string, unknown>>;
     for (const [template, operations] of Object.entries(paths)) {
       if (!(method.toLowerCase() in operations)) continue;
-      const pattern = new RegExp(
-        `^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[^}]+\\?\}/g, "[^/]+")}$`,
-      );
+      const multiSegment = new Set<string>();
+      for (const operation of Object.values(operations)) {
+        const parameters = (operation as { parameters?: Record<string, unknown>[] }).parameters;
+        for (const name of multiSegmentParameters(parameters)) multiSegment.add(name);
+      }
+      const pattern = new RegExp(`^${pathTemplateSource(template, multiSegment)}$`);
       if (pattern.test(pathname)) return template;
     }
     return undefined;
@@ -121,7 +128,11 @@ export class OpenApiConformance {
     const operation = paths[seen.path]?.[seen.method.toLowerCase()];
     if (!operation) throw new Error(`${where}: the route is not in the document`);
     const responses = operation.responses as Record<string, Json>;
-    const documented = responses[String(seen.status)];
+    // A status of its own, else the range (`4XX`), else `default` (OpenAPI 3.1 §4.8.16).
+    const documented =
+      responses[String(seen.status)] ??
+      responses[`${String(seen.status)[0]}XX`] ??
+      responses.default;
     if (!documented)
       throw new Error(`${where}: status not documented (has ${Object.keys(responses).join(", ")})`);
     const response = this.#resolve(documented);
@@ -131,7 +142,8 @@ export class OpenApiConformance {
     }
     const content = (response.content ?? {}) as Record<string, Json>;
     const mediaType = seen.contentType.split(";")[0]!.trim().toLowerCase();
-    const media = content[mediaType];
+    // The exact media type, else its range (`text/*`), else `*/*` (OpenAPI 3.1 §4.8.14).
+    const media = content[mediaType] ?? content[`${mediaType.split("/")[0]}/*`] ?? content["*/*"];
     if (!media)
       throw new Error(
         `${where}: media type ${mediaType} not documented (has ${Object.keys(content).join(", ")})`,

@@ -99,7 +99,7 @@ describe("RELAY_EXECUTOR=queue fair shares", () => {
           .length,
     );
     console.info(`fair shares: A's jobs started ahead of B's j-th job: ${slots.join(", ")}`);
-    slots.forEach((count, index) => expect(count).toBeLessThanOrEqual(index + 2));
+    for (const [index, count] of slots.entries()) expect(count).toBeLessThanOrEqual(index + 2);
     // First come, first served would have run A's whole remaining backlog first.
     const lastOfMine = mine.at(-1)!.startedAt;
     expect(others.filter((other) => other.startedAt > lastOfMine).length).toBeGreaterThanOrEqual(

@@ -38,6 +38,18 @@ describe("authorizeRequest", () => {
     expect(metrics.count(METRIC_NAMES.permissionDenied)).toBe(1);
   });
 
+  it("asks about the call's action when it names one (invoke_function for /fn/…)", async () => {
+    const { authorizer, asked } = scriptedAuthorizer({ allowed: true });
+    const { ports } = testPorts({ authorizer });
+    await authorizeRequest(ports, validatedContext({ options: { action: "invoke_function" } }));
+    expect(asked).toEqual([
+      expect.objectContaining({
+        action: "invoke_function",
+        resource: "glyph://calculator@quantum",
+      }),
+    ]);
+  });
+
   it("runs under the authorizer's narrowed policy when it gives one", async () => {
     const narrowed = { ...validatedContext().policy, max_gas: 7 };
     const { authorizer } = scriptedAuthorizer({ allowed: true, policy: narrowed });

@@ -9,8 +9,8 @@ import {
 } from "./pipeline-context.js";
 
 /**
- * Step 3 ("Antigone"): asks the authorizer about `execute_wasm` on the reference as the caller
- * wrote it, before anything is resolved, so that a refused caller makes the relay fetch
+ * Step 3 ("Antigone"): asks the authorizer about `execute_wasm` (or the call's `action`, e.g.
+ * `invoke_function` for a function endpoint) on the reference as the caller wrote it, before anything is resolved, so that a refused caller makes the relay fetch
  * nothing and learns nothing about the module. A refusal stops as `forbidden`, with a request
  * id hashing the reference as written.
  * @throws what the authorizer throws.
@@ -23,7 +23,7 @@ export async function authorizeRequest(
   const decision = await ports.authorizer.authorize({
     user_id: identity.userId,
     roles: identity.roles,
-    action: "execute_wasm",
+    action: context.options.action ?? "execute_wasm",
     resource: request.cid,
     context: { session_id: identity.sessionId, policy, priority: request.priority },
   });

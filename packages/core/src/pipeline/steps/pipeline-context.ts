@@ -1,4 +1,4 @@
-import type { Authorizer } from "../../ports/authorizer.js";
+import type { Authorizer, ExecutionAction } from "../../ports/authorizer.js";
 import type { Clock } from "../../ports/clock.js";
 import type { EventBus } from "../../ports/event-bus.js";
 import type { Executor } from "../../ports/executor.js";
@@ -43,6 +43,8 @@ export interface PipelinePorts {
 export interface PipelineOptions {
   idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** What the authorizer is asked about the reference. @default "execute_wasm" */
+  action?: ExecutionAction | undefined;
 }
 
 /** What a call starts with. */
