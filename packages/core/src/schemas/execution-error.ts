@@ -14,6 +14,7 @@ export const executionErrorCodeSchema = z.enum([
   "entry_not_found",
   "output_too_large",
   "exit",
+  "cancelled",
 ]);
 
 /** One of the {@link executionErrorCodeSchema} codes. */

@@ -1,3 +1,4 @@
+export * from "./cancellation.js";
 export * from "./execute-request.js";
 export * from "./execute-response.js";
 export * from "./execution-error.js";

@@ -1,4 +1,5 @@
 import type { Authorizer } from "../../ports/authorizer.js";
+import type { CancellationRegistry } from "../../ports/cancellation-registry.js";
 import type { Clock } from "../../ports/clock.js";
 import type { EventBus } from "../../ports/event-bus.js";
 import type { Executor } from "../../ports/executor.js";
@@ -31,12 +32,19 @@ export interface PipelinePorts {
   bus: EventBus | undefined;
   executor: Executor;
   resolver: ModuleResolver;
+  /** Where running executions are tracked so that a cancel reaches them. */
+  cancellation: CancellationRegistry;
 }
 
 /** Per-call options of an execution (the `Idempotency-Key` header and an abort signal). */
 export interface PipelineOptions {
   idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Aborted when a cancel (`relay.cancel`, from this relay or another) reached this execution:
+   * set by the cancellation step once the call holds its idempotency lease.
+   */
+  cancellation?: AbortSignal | undefined;
 }
 
 /** What a call starts with. */

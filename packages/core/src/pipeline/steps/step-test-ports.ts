@@ -1,5 +1,7 @@
 // Stand-ins for the ports, shared by the step tests (core's unit tests may stand in for ports).
+
 import { createInMemoryMetrics, type InMemoryMetrics } from "../../memory/in-memory-metrics.js";
+import { createMemoryCancellationRegistry } from "../../memory/memory-cancellation-registry.js";
 import { createMemoryIdempotencyStore } from "../../memory/memory-idempotency-store.js";
 import { createMemoryModuleResolver } from "../../memory/memory-module-resolver.js";
 import { createMemoryRateLimitStore } from "../../memory/memory-rate-limit-store.js";
@@ -66,6 +68,7 @@ export function testPorts(overrides: Partial<PipelinePorts> = {}) {
       },
     },
     resolver: createMemoryModuleResolver(),
+    cancellation: createMemoryCancellationRegistry({ clock }),
     ...overrides,
   };
   return { ports, metrics, published, tasks };
