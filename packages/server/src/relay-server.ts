@@ -11,6 +11,7 @@ import type {
 } from "@wasm-relay/core";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
+import { buildCancellation } from "./composition/build-cancellation.js";
 import { buildHealth } from "./composition/build-health.js";
 import { buildHttpServer, startListening } from "./composition/build-http-server.js";
 import { buildObservability } from "./composition/build-observability.js";
@@ -108,8 +109,19 @@ export async function createRelayServer(
       ? undefined
       : opened.own(buildEventBus(config, stores, log), (owned) => owned.close());
     const bus = parts.bus ?? ownedBus!.bus;
+    const cancellation = opened.own(await buildCancellation(config, stores), (owned) =>
+      owned.close(),
+    );
     const relay = withExecutionLog(
-      buildPipeline(config, { executor, resolver, stores, authorizer, bus, metrics }),
+      buildPipeline(config, {
+        executor,
+        resolver,
+        stores,
+        authorizer,
+        bus,
+        metrics,
+        cancellation: cancellation.registry,
+      }),
       logger,
     );
     const openStreams = new Set<() => void>();
@@ -164,6 +176,7 @@ export async function createRelayServer(
         http.abandonInFlight();
         await executor.close?.();
         await ownedBus?.close();
+        await cancellation.close();
         await stores.close();
       },
     };

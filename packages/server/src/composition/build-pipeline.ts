@@ -1,5 +1,6 @@
 import {
   type Authorizer,
+  type CancellationRegistry,
   createRelay,
   type EventBus,
   type Executor,
@@ -24,6 +25,8 @@ export interface PipelineParts {
   bus: EventBus;
   /** Where the pipeline records. */
   metrics: Metrics;
+  /** Where running executions are tracked so that a cancel reaches them. */
+  cancellation: CancellationRegistry;
 }
 
 /** Builds core's pipeline with the configuration's limits, policy bounds and idempotency TTL. */
@@ -35,6 +38,7 @@ export function buildPipeline(config: ServerConfig, parts: PipelineParts): Relay
     authorizer: parts.authorizer,
     bus: parts.bus,
     metrics: parts.metrics,
+    cancellation: parts.cancellation,
     config: {
       rateLimit: {
         limit: config.RELAY_RATE_LIMIT,

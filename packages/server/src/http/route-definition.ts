@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { RouteHandler } from "./route-table.js";
 
 /** HTTP methods a route can be defined for (`HEAD` is answered by a `GET` route). */
-export type RouteMethod = "GET" | "POST" | "PUT";
+export type RouteMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /**
  * A zod schema published under `components.schemas` of the OpenAPI document: `io: "input"` for
