@@ -116,18 +116,38 @@ describe("execute with a signal", () => {
   });
 });
 
+/** A streamed batch answer as the relay writes it: `result` messages (in the order given), then `end`. */
+function streamedBatch(
+  results: { index: number; status: number; replayed?: boolean; body: unknown }[],
+) {
+  const message = (data: unknown, event = "result") =>
+    `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  const text =
+    results.map((result) => message({ replayed: false, ...result })).join("") +
+    message({ count: results.length }, "end");
+  return new HttpResponse(text, { headers: { "content-type": "text/event-stream" } });
+}
+
 describe("client.executeMany", () => {
-  it("posts every request with an idempotency key of its own and maps each answer, in request order", async () => {
+  it("posts every request with an idempotency key of its own and resolves with each answer in request order", async () => {
     let sent: { requests: Record<string, unknown>[] } | undefined;
     server.use(
       http.post(BATCH, async ({ request }) => {
         sent = (await request.json()) as typeof sent;
-        return HttpResponse.json([
-          executed(8),
-          problem(429, "rate-limited", "Rate limit exceeded", { retry_after: 7 }),
-          problem(400, "invalid-request", "Invalid request", {
-            details: [{ path: "cid", message: "required" }],
-          }),
+        return streamedBatch([
+          {
+            index: 2,
+            status: 400,
+            body: problem(400, "invalid-request", "Invalid request", {
+              details: [{ path: "cid", message: "required" }],
+            }),
+          },
+          { index: 0, status: 200, body: executed(8) },
+          {
+            index: 1,
+            status: 429,
+            body: problem(429, "rate-limited", "Rate limit exceeded", { retry_after: 7 }),
+          },
         ]);
       }),
     );
@@ -142,7 +162,13 @@ describe("client.executeMany", () => {
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(keys).size).toBe(3);
 
-    expect(items[0]).toMatchObject({ ok: true, index: 0, status: 200, response: { output: 8 } });
+    expect(items[0]).toMatchObject({
+      ok: true,
+      index: 0,
+      status: 200,
+      replayed: false,
+      response: { output: 8 },
+    });
     const limited = items[1] as Extract<BatchItem, { ok: false }>;
     expect(limited).toMatchObject({ ok: false, index: 1, status: 429 });
     expect(limited.error).toBeInstanceOf(RateLimitError);

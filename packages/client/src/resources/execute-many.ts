@@ -1,9 +1,9 @@
 import type { ExecuteRequestInput, ExecuteResponse, JsonValue, Problem } from "@wasm-relay/core";
-import { BATCH_END_EVENT, BATCH_RESULT_EVENT } from "@wasm-relay/core/sse";
+import { BATCH_RESULT_EVENT } from "@wasm-relay/core/sse";
 import type { RequestOptions } from "../client-options.js";
 import { errorFromResponse } from "../errors/error-from-response.js";
 import type { RelayError } from "../errors/relay-error.js";
-import { ConnectionError, ResponseValidationError } from "../errors/transport-errors.js";
+import { AbortError, ConnectionError } from "../errors/transport-errors.js";
 import { readSseMessages } from "../events/read-sse-messages.js";
 import { generateIdempotencyKey } from "../idempotency-key.js";
 import type { HttpTransport } from "../transport/http-transport.js";
@@ -19,8 +19,8 @@ export type BatchItem<TOutput = JsonValue> =
       index: number;
       /** HTTP status the request alone would have got (200). */
       status: number;
-      /** Whether the relay replayed a recorded answer; known in the streamed form only. */
-      replayed: boolean | undefined;
+      /** Whether the relay replayed a recorded answer (`Idempotent-Replayed`). */
+      replayed: boolean;
       /** The execute response. */
       response: TypedExecuteResponse<TOutput>;
     }
@@ -38,22 +38,24 @@ export type BatchItem<TOutput = JsonValue> =
 /** Options of `client.executeMany(...)`. */
 export interface ExecuteManyOptions<TOutput = JsonValue> extends RequestOptions {
   /**
-   * Receives each request's answer as soon as it finishes (the batch is then streamed with
-   * `Accept: text/event-stream`); the promise still resolves with every answer in request order.
-   * Not retried once the stream is open.
+   * Receives each request's answer as soon as it finishes; the promise still resolves with every
+   * answer in request order.
    */
   onResult?: ((item: BatchItem<TOutput>) => void) | undefined;
 }
 
 /**
  * `POST /intent/execute-wasm/batch`: runs the requests at once on the relay, each with its own
- * idempotency key (a fresh one for each request without `idempotency_key`, so that a retry of
- * the batch replays rather than reruns), rate-limit count and authorization.
+ * idempotency key (a fresh one for each request without `idempotency_key`, so that sending the
+ * batch again replays rather than reruns), rate-limit count and authorization. The batch is
+ * always read as a stream (`Accept: text/event-stream`: each answer as it finishes, with
+ * `replayed`), which is not retried once open; without `onResult` the caller just gets the array.
  * @returns one item per request, in request order; a refused request is an item with its
  *   typed error, never a rejection of the batch.
  * @throws TypeError for an empty or non-array `requests`; for the batch itself: ValidationError
  *   (400), AuthenticationError (401), RelayError with status 413 (over `RELAY_BATCH_MAX`),
- *   ServerError, ConnectionError, TimeoutError, AbortError, ResponseValidationError.
+ *   ServerError, ConnectionError (also: the stream ended before every answer), TimeoutError,
+ *   AbortError; a SyntaxError for a result that is not JSON.
  */
 export async function executeMany<TOutput = JsonValue>(
   transport: HttpTransport,
@@ -61,123 +63,58 @@ export async function executeMany<TOutput = JsonValue>(
   options: ExecuteManyOptions<TOutput> = {},
 ): Promise<BatchItem<TOutput>[]> {
   if (!Array.isArray(requests) || requests.length === 0) {
-    throw new TypeError("executeMany: requests must be a non-empty array of execute requests");
+    throw new TypeError("executeMany: requests must be a non-empty array");
   }
-  const body = {
-    requests: requests.map((request) =>
-      typeof request === "object" && request !== null && request.idempotency_key === undefined
-        ? { ...request, idempotency_key: generateIdempotencyKey() }
-        : request,
-    ),
-  };
   const call = {
     ...requestOptions(options),
     method: "POST" as const,
     path: "intent/execute-wasm/batch",
-    json: body,
+    json: {
+      requests: requests.map((request) =>
+        request?.idempotency_key === undefined
+          ? { ...request, idempotency_key: generateIdempotencyKey() }
+          : request,
+      ),
+    },
   };
-  if (!options.onResult) {
-    const answer = await transport.request({ ...call, headers: options.headers }, "json");
-    if (!Array.isArray(answer.data) || answer.data.length !== requests.length) {
-      throw new ResponseValidationError("the batch answer is not one answer per request", {
-        status: answer.status,
-        headers: answer.headers,
-      });
-    }
-    return answer.data.map((element, index) =>
-      batchItem<TOutput>(index, undefined, undefined, element),
-    );
-  }
-  return streamBatch(transport, call, requests.length, options);
-}
-
-async function streamBatch<TOutput>(
-  transport: HttpTransport,
-  call: Parameters<HttpTransport["open"]>[0],
-  count: number,
-  options: ExecuteManyOptions<TOutput>,
-): Promise<BatchItem<TOutput>[]> {
-  const controller = new AbortController();
-  const stop = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", stop, { once: true });
+  const { onResult, signal } = options;
+  const response = await transport.open({
+    ...call,
+    headers: { ...options.headers, accept: "text/event-stream" },
+  });
   const items: BatchItem<TOutput>[] = [];
-  try {
-    const response = await transport.open({
-      ...call,
-      signal: controller.signal,
-      headers: { ...options.headers, accept: "text/event-stream" },
-    });
-    if (!response.body) throw new ConnectionError("the batch stream has no body");
-    for await (const message of readSseMessages(response.body, () => {}, controller.signal)) {
-      if (message.event === BATCH_END_EVENT) break;
-      if (message.event !== BATCH_RESULT_EVENT) continue;
-      const data = parseResult(message.data, count);
-      const item = batchItem<TOutput>(data.index, data.status, data.replayed, data.body);
-      items[data.index] = item;
-      options.onResult?.(item);
-    }
-  } finally {
-    options.signal?.removeEventListener("abort", stop);
-    controller.abort();
+  const messages = readSseMessages(
+    response.body!,
+    () => {},
+    signal ?? new AbortController().signal,
+  );
+  for await (const message of messages) {
+    if (message.event !== BATCH_RESULT_EVENT) continue;
+    // The relay writes each result as one JSON line (a malformed one throws SyntaxError).
+    const data: { index: number; status: number; replayed: boolean; body: unknown } = JSON.parse(
+      message.data,
+    );
+    const item = batchItem<TOutput>(data.index, data.status, data.replayed, data.body);
+    items[data.index] = item;
+    onResult?.(item);
   }
-  if (options.signal?.aborted) throw options.signal.reason;
-  if (items.filter(Boolean).length !== count) {
-    throw new ConnectionError("the batch stream ended before every request was answered");
+  if (signal?.aborted) throw new AbortError("the request was aborted", { cause: signal.reason });
+  if (items.filter(Boolean).length !== requests.length) {
+    throw new ConnectionError("the batch stream ended before every answer");
   }
   return items;
 }
 
-function parseResult(
-  text: string,
-  count: number,
-): { index: number; status: number; replayed: boolean; body: unknown } {
-  let data: { index?: unknown; status?: unknown; replayed?: unknown; body?: unknown };
-  try {
-    data = JSON.parse(text) as typeof data;
-  } catch (cause) {
-    throw new ResponseValidationError("a batch result is not JSON", { cause });
-  }
-  const { index, status } = data;
-  if (
-    !Number.isInteger(index) ||
-    (index as number) < 0 ||
-    (index as number) >= count ||
-    !Number.isInteger(status)
-  ) {
-    throw new ResponseValidationError("a batch result lacks a valid `index` or `status`");
-  }
-  return {
-    index: index as number,
-    status: status as number,
-    replayed: data.replayed === true,
-    body: data.body,
-  };
-}
-
 function batchItem<TOutput>(
   index: number,
-  status: number | undefined,
-  replayed: boolean | undefined,
+  status: number,
+  replayed: boolean,
   body: unknown,
 ): BatchItem<TOutput> {
-  const element = body as Partial<ExecuteResponse> & Partial<Problem>;
-  if (typeof element !== "object" || element === null) {
-    throw new ResponseValidationError(`the batch answer of request ${index} is not an object`);
+  const element = body as (Partial<ExecuteResponse> & Partial<Problem>) | null;
+  if (typeof element?.success === "boolean") {
+    const response = element as TypedExecuteResponse<TOutput>;
+    return { ok: true, index, status, replayed, response };
   }
-  if (typeof element.success === "boolean" && typeof element.request_id === "string") {
-    return {
-      ok: true,
-      index,
-      status: status ?? 200,
-      replayed,
-      response: element as TypedExecuteResponse<TOutput>,
-    };
-  }
-  const problemStatus = status ?? (typeof element.status === "number" ? element.status : 500);
-  return {
-    ok: false,
-    index,
-    status: problemStatus,
-    error: errorFromResponse(problemStatus, new Headers(), element),
-  };
+  return { ok: false, index, status, error: errorFromResponse(status, new Headers(), body) };
 }
