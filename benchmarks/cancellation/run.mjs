@@ -11,7 +11,7 @@ import { startRelayServer } from "@wasm-relay/server";
 import { Redis } from "ioredis";
 
 const ROUNDS = Number(process.argv[2] ?? 30);
-const REDIS_URL = process.argv[3] ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_URL = process.argv[3] ?? "redis://127.0.0.1:6379";
 const cli = fileURLToPath(new URL("../../packages/server/dist/cli.js", import.meta.url));
 const prefix = `bench:cancellation:${Date.now().toString(36)}:`;
 const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
