@@ -1,16 +1,18 @@
 import type { Server } from "node:http";
-import type {
-  Authorizer,
-  EventBus,
-  Executor,
-  GlyphRegistry,
-  Metrics,
-  ModuleResolver,
-  ModuleStore,
-  Relay,
+import {
+  type Authorizer,
+  CANCELLATION_REGISTRY_FAILED_METRIC,
+  type EventBus,
+  type Executor,
+  type GlyphRegistry,
+  type Metrics,
+  type ModuleResolver,
+  type ModuleStore,
+  type Relay,
 } from "@wasm-relay/core";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
+import { buildCancellation } from "./composition/build-cancellation.js";
 import { buildHealth } from "./composition/build-health.js";
 import { buildHttpServer, startListening } from "./composition/build-http-server.js";
 import { buildObservability } from "./composition/build-observability.js";
@@ -121,6 +123,12 @@ export async function createRelayServer(
     });
     // An executor of the embedder's may decide results differently from the sandbox.
     const resultCacheScope = parts.executor ? "embedder-executor" : "sandbox";
+    const cancellation = opened.own(
+      await buildCancellation(config, stores, () =>
+        metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" }),
+      ),
+      (owned) => owned.close(),
+    );
     const relay = withExecutionLog(
       buildPipeline(config, {
         executor,
@@ -131,6 +139,7 @@ export async function createRelayServer(
         metrics,
         resultCache,
         resultCacheScope,
+        cancellation: cancellation.registry,
       }),
       logger,
     );
@@ -186,6 +195,7 @@ export async function createRelayServer(
         http.abandonInFlight();
         await executor.close?.();
         await ownedBus?.close();
+        await cancellation.close();
         await stores.close();
       },
     };

@@ -1,9 +1,12 @@
+import { ADMIN_ROLE } from "../events/execution-event-scope.js";
 import { createRelayEventFeed, type RelayEventFeed } from "../events/relay-event-feed.js";
 import { createSemanticFingerprinter } from "../fingerprint/semantic-fingerprinter.js";
+import { createMemoryCancellationRegistry } from "../memory/memory-cancellation-registry.js";
 import { createMemoryIdempotencyStore } from "../memory/memory-idempotency-store.js";
 import { createMemoryRateLimitStore } from "../memory/memory-rate-limit-store.js";
 import type { Authorizer, ExecutionAction } from "../ports/authorizer.js";
 import { allowAllAuthorizer } from "../ports/authorizer.js";
+import type { CancellationRegistry } from "../ports/cancellation-registry.js";
 import type { Clock } from "../ports/clock.js";
 import { systemClock } from "../ports/clock.js";
 import type { EventBus } from "../ports/event-bus.js";
@@ -16,6 +19,7 @@ import type { ModuleFingerprinter } from "../ports/module-fingerprinter.js";
 import type { ModuleResolver } from "../ports/module-resolver.js";
 import type { RateLimitStore } from "../ports/rate-limit-store.js";
 import type { ResultCache } from "../ports/result-cache.js";
+import { type CancelOutcome, LONGEST_CANCEL_ID } from "./cancel-outcome.js";
 import type { RelayConfig } from "./relay-config.js";
 import { DEFAULT_RELAY_CONFIG } from "./relay-config.js";
 import type { RelayOutcome } from "./relay-outcome.js";
@@ -35,6 +39,7 @@ import {
   lookUpResult,
   releaseQuestion,
 } from "./steps/result-cache-step.js";
+import { trackCancellation } from "./steps/track-cancellation-step.js";
 import { validateRequest } from "./steps/validate-request-step.js";
 
 /** What a relay is built from. Everything but `executor` and `resolver` has an in-memory default. */
@@ -49,6 +54,11 @@ export interface RelayDependencies {
   authorizer?: Authorizer;
   /** "tmpbus". @default none: nothing is published */
   bus?: EventBus;
+  /**
+   * Where running executions are tracked so that a cancel reaches the relay running one.
+   * @default an in-process registry (a cancel reaches this relay's executions only)
+   */
+  cancellation?: CancellationRegistry;
   /** @default no-op */
   metrics?: Metrics;
   /** @default the system clock */
@@ -97,6 +107,16 @@ export interface Relay {
    *   EventsUnavailableError without a bus, InvalidEventIdError for a malformed `lastEventId`.
    */
   events: RelayEventFeed;
+  /**
+   * Cancels `identity`'s queued or running execution (an `admin`'s: anyone's) named `id`, its
+   * `request_id` or the idempotency key it was sent under, wherever it runs (through the
+   * cancellation registry). The waiting call then answers `success: false` with
+   * `error.code: "cancelled"`, its event stream ends with that result and no record is kept,
+   * so that the same request later runs afresh. Resolves once the running relay was told, not
+   * when the execution stopped.
+   * @throws what the cancellation registry throws (its store is unreachable).
+   */
+  cancel(identity: Identity, id: string): Promise<CancelOutcome>;
 }
 
 /** The ports of a relay with every default applied. */
@@ -115,6 +135,7 @@ export function pipelinePorts(dependencies: RelayDependencies): PipelinePorts {
     resolver: dependencies.resolver,
     fingerprinter: dependencies.fingerprinter ?? createSemanticFingerprinter(),
     resultCache: dependencies.resultCache,
+    cancellation: dependencies.cancellation ?? createMemoryCancellationRegistry({ clock }),
   };
 }
 
@@ -133,27 +154,66 @@ async function runPipeline(ports: PipelinePorts, start: RequestContext): Promise
   if (isStop(resolved)) return resolved.stop;
   const gated = await passIdempotency(ports, resolved); // 5. idempotency
   if (isStop(gated)) return gated.stop;
-  // 10. record (or release) around the rest
-  return recordOutcome(ports, gated, async () => {
-    const announced = await publishRequested(ports, gated); // 6. bus: requested
-    const runnable = await reportUnresolved(ports, announced); // 7. unresolved module
-    if (isStop(runnable)) return runnable.stop;
-    const looked = await lookUpResult(ports, runnable); // 8a. result cache (single flight)
-    if (isCacheHit(looked)) return publishCompleted(ports, looked); // 9. from the cache
-    let executed: Awaited<ReturnType<typeof executeModule>>;
-    try {
-      executed = await executeModule(ports, looked); // 8. execute
-    } catch (error) {
-      await releaseQuestion(ports, looked.question);
-      throw error;
-    }
-    if (isStop(executed)) {
-      await releaseQuestion(ports, looked.question);
-      return executed.stop;
-    }
-    await keepResult(ports, executed); // 8b. keep a cacheable result
-    return publishCompleted(ports, executed); // 9. bus: completed; response
+  // 10. record (or release) around the rest, cancellable from here on
+  const tracking = trackCancellation(ports, gated);
+  try {
+    return await recordOutcome(ports, gated, async () => {
+      try {
+        const announced = await publishRequested(ports, gated); // 6. bus: requested
+        const runnable = await reportUnresolved(ports, announced); // 7. unresolved module
+        if (isStop(runnable)) return runnable.stop;
+        const looked = await lookUpResult(ports, runnable); // 8a. result cache (single flight)
+        if (isCacheHit(looked)) return await publishCompleted(ports, looked); // 9. from the cache
+        await tracking.tracked; // a cancel from now on reaches the run
+        let executed: Awaited<ReturnType<typeof executeModule>>;
+        try {
+          executed = await executeModule(ports, looked); // 8. execute
+        } catch (error) {
+          await releaseQuestion(ports, looked.question);
+          throw error;
+        }
+        if (isStop(executed)) {
+          await releaseQuestion(ports, looked.question);
+          return executed.stop;
+        }
+        await keepResult(ports, executed); // 8b. keep a cacheable result
+        return await publishCompleted(ports, executed); // 9. bus: completed; response
+      } finally {
+        // Beside the idempotency record, not before it.
+        void tracking.finish();
+      }
+    });
+  } finally {
+    await tracking.finish();
+  }
+}
+
+async function cancelExecution(
+  ports: PipelinePorts,
+  identity: Identity,
+  id: string,
+): Promise<CancelOutcome> {
+  if (typeof id !== "string" || id.length === 0 || id.length > LONGEST_CANCEL_ID) {
+    return {
+      kind: "invalid",
+      details: [
+        {
+          path: "request_id",
+          message: `must be a request id or an idempotency key of 1 to ${LONGEST_CANCEL_ID} characters`,
+        },
+      ],
+    };
+  }
+  const answer = await ports.cancellation.cancel({
+    id,
+    userId: identity.userId,
+    anyUser: identity.roles.includes(ADMIN_ROLE),
   });
+  if (answer.state === "unknown") return { kind: "not_found", id };
+  if (answer.state === "cancelling") {
+    ports.metrics.increment("relay.cancellations");
+  }
+  return { kind: answer.state, requestIds: answer.requestIds };
 }
 
 /** Builds the pipeline from its ports. */
@@ -164,5 +224,6 @@ export function createRelay(dependencies: RelayDependencies): Relay {
     execute: (body: unknown, identity: Identity, options: RelayExecuteOptions = {}) =>
       runPipeline(ports, { body, identity, options }),
     events: createRelayEventFeed(ports.bus, ports.authorizer),
+    cancel: (identity: Identity, id: string) => cancelExecution(ports, identity, id),
   };
 }

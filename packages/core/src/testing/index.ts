@@ -2,6 +2,7 @@
  * Conformance suites (vitest) that every adapter of a core port must pass.
  * @module @wasm-relay/core/testing
  */
+export * from "./cancellation-registry-conformance.js";
 export * from "./event-bus-conformance.js";
 export * from "./glyph-registry-conformance.js";
 export * from "./idempotency-store-conformance.js";

@@ -1,5 +1,6 @@
 import {
   type Authorizer,
+  type CancellationRegistry,
   createRelay,
   type EventBus,
   type Executor,
@@ -32,6 +33,8 @@ export interface PipelineParts {
    * relays configured differently never share cache entries. @default "sandbox"
    */
   resultCacheScope?: string | undefined;
+  /** Where running executions are tracked so that a cancel reaches them. */
+  cancellation: CancellationRegistry;
 }
 
 /** Builds core's pipeline with the configuration's limits, policy bounds and idempotency TTL. */
@@ -44,6 +47,7 @@ export function buildPipeline(config: ServerConfig, parts: PipelineParts): Relay
     bus: parts.bus,
     metrics: parts.metrics,
     ...(parts.resultCache ? { resultCache: parts.resultCache } : {}),
+    cancellation: parts.cancellation,
     config: {
       resultCacheTtlMs: config.RELAY_RESULT_CACHE_TTL,
       resultCacheScope: parts.resultCacheScope ?? "sandbox",

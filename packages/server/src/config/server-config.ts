@@ -82,6 +82,8 @@ export const serverEnvironmentSchema = z.object({
   RELAY_MODULE_DIR: optionalText,
   /** Largest request body accepted. @unit bytes @default 1048576 */
   RELAY_MAX_BODY_BYTES: integer("RELAY_MAX_BODY_BYTES", 1024 * 1024),
+  /** Most requests in one `POST /intent/execute-wasm/batch` (413 beyond). @default 32 */
+  RELAY_BATCH_MAX: integer("RELAY_BATCH_MAX", 32),
   /** Deepest nesting of arrays and objects in a request's `inputs` (400 beyond). @default 64 */
   RELAY_MAX_INPUT_DEPTH: integer("RELAY_MAX_INPUT_DEPTH", 64),
   /** Most values (arrays, objects, members, elements) in a request's `inputs` (400 beyond). @default 100000 */

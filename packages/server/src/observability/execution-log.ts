@@ -58,6 +58,7 @@ export function withExecutionLog(relay: Relay, logger: RelayLogger): Relay {
   return {
     config: relay.config,
     events: (identity, options) => relay.events(identity, options),
+    cancel: (identity, id) => relay.cancel(identity, id),
     async execute(body, identity, options) {
       const started = performance.now();
       const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;

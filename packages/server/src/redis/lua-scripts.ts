@@ -1,4 +1,6 @@
 import {
+  cancellationCancelLua,
+  cancellationTrackLua,
   fixedWindowLua,
   idempotencyBeginLua,
   idempotencyCompleteLua,
@@ -22,4 +24,8 @@ export const LUA_SCRIPTS = {
   idempotencyComplete: defineRedisScript("idempotency-complete", idempotencyCompleteLua),
   /** Idempotency: drop the lease if the lease token still holds the key. */
   idempotencyRelease: defineRedisScript("idempotency-release", idempotencyReleaseLua),
+  /** Cancellation: record an execution's state (running, finished) in an index. */
+  cancellationTrack: defineRedisScript("cancellation-track", cancellationTrackLua),
+  /** Cancellation: mark matching running executions cancelling and publish their tokens. */
+  cancellationCancel: defineRedisScript("cancellation-cancel", cancellationCancelLua),
 } as const;

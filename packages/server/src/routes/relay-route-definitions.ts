@@ -1,5 +1,7 @@
 import { functionRouteDefinitions } from "../functions/function-route-definitions.js";
 import type { AnyRouteDefinition } from "../http/route-definition.js";
+import { batchRouteDefinition } from "./batch-route-definition.js";
+import { cancelRouteDefinition } from "./cancel-route.js";
 import { eventsRouteDefinition } from "./events-route-definition.js";
 import { executeRouteDefinition } from "./execute-route.js";
 import { listGlyphRouteDefinitions, publishGlyphRouteDefinitions } from "./glyphs-route.js";
@@ -11,8 +13,10 @@ import { openApiRouteDefinition } from "./openapi-route.js";
 /** Routes every relay serves: execution, events, health, metrics and the OpenAPI document. */
 export const executionRouteDefinitions = [
   executeRouteDefinition,
+  batchRouteDefinition,
   eventsRouteDefinition,
   healthRouteDefinition,
+  cancelRouteDefinition,
   metricsRouteDefinition,
   openApiRouteDefinition,
 ] as const;

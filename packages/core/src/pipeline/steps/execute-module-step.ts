@@ -34,11 +34,23 @@ export function toResponse(
   };
 }
 
+/** The result of an execution a caller cancelled after `durationMs` of waiting or running. */
+export function cancelledResult(requestId: string, durationMs: number): ExecutionResult {
+  return {
+    success: false,
+    error: { code: "cancelled", message: `execution ${requestId} was cancelled` },
+    gasUsed: null,
+    durationMs,
+  };
+}
+
 /**
  * Step 8: runs the module under the authorized policy (deterministically, from the context's
  * seed, unless the request said `"deterministic": false`), forwarding the executor's events
  * (queue position, start, progress) to the event stream. An executor that cannot take the work
- * ends the stream with `execution_error` and stops the call as `unavailable`.
+ * ends the stream with `execution_error` and stops the call as `unavailable`. A call cancelled
+ * (`options.cancellation` aborted) before its result was known is the result
+ * `success: false`, `error.code: "cancelled"`, whatever the executor did.
  * @throws any other error of the executor (after ending the event stream).
  */
 export async function executeModule(
@@ -46,6 +58,8 @@ export async function executeModule(
   context: RunnableContext & { seed?: string | undefined },
 ): Promise<ExecutedContext | Stop> {
   const { request, requestId, module, events } = context;
+  const cancellation = context.options.cancellation;
+  const startedAt = ports.clock.now();
   let result: ExecutionResult;
   try {
     result = await ports.executor.execute(
@@ -72,6 +86,12 @@ export async function executeModule(
       },
     );
   } catch (error) {
+    if (cancellation?.aborted) {
+      result = cancelledResult(requestId, ports.clock.now() - startedAt);
+      return Object.assign(context, {
+        response: toResponse(result, requestId, module.cid, ports.clock.now()),
+      });
+    }
     const message = error instanceof Error ? error.message : String(error);
     events?.finish({ type: "execution_error", error: { code: "executor_unavailable", message } });
     await events?.flushed();
@@ -87,6 +107,8 @@ export async function executeModule(
     }
     throw error;
   }
+  // A cancel that arrived while the result was on its way wins: the caller was told it stops.
+  if (cancellation?.aborted) result = cancelledResult(requestId, ports.clock.now() - startedAt);
   const response = toResponse(result, requestId, module.cid, ports.clock.now());
   return Object.assign(context, { response, peakMemory: result.memoryBytes });
 }

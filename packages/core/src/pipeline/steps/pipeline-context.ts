@@ -1,4 +1,5 @@
 import type { Authorizer, ExecutionAction } from "../../ports/authorizer.js";
+import type { CancellationRegistry } from "../../ports/cancellation-registry.js";
 import type { Clock } from "../../ports/clock.js";
 import type { EventBus } from "../../ports/event-bus.js";
 import type { Executor } from "../../ports/executor.js";
@@ -37,6 +38,8 @@ export interface PipelinePorts {
   fingerprinter: ModuleFingerprinter;
   /** Undefined: no result cache (every run executes). */
   resultCache: ResultCache | undefined;
+  /** Where running executions are tracked so that a cancel reaches them. */
+  cancellation: CancellationRegistry;
 }
 
 /** Per-call options of an execution (the `Idempotency-Key` header and an abort signal). */
@@ -45,6 +48,11 @@ export interface PipelineOptions {
   signal?: AbortSignal | undefined;
   /** What the authorizer is asked about the reference. @default "execute_wasm" */
   action?: ExecutionAction | undefined;
+  /**
+   * Aborted when a cancel (`relay.cancel`, from this relay or another) reached this execution:
+   * set by the cancellation step once the call holds its idempotency lease.
+   */
+  cancellation?: AbortSignal | undefined;
 }
 
 /** What a call starts with. */

@@ -33,6 +33,25 @@ describe("recordOutcome", () => {
     });
   });
 
+  it("records nothing for a cancelled execution, so that the same request runs afresh", async () => {
+    const { ports, context } = await gated();
+    const cancelled = {
+      kind: "executed",
+      response: {
+        success: false,
+        request_id: "r1",
+        error: { code: "cancelled", message: "cancelled" },
+        gas_used: null,
+        duration: 1,
+        executed_at: "2026-01-01T00:00:00.000Z",
+      },
+    } as RelayOutcome;
+    await recordOutcome(ports, context, async () => cancelled);
+    expect(await ports.idempotencyStore.begin(context.idempotencyKey, "r1", 1000)).toMatchObject({
+      state: "acquired",
+    });
+  });
+
   it("releases the lease for any other outcome", async () => {
     const { ports, context } = await gated();
     const unavailable: RelayOutcome = { kind: "unavailable", message: "busy", retryAfterMs: 1000 };

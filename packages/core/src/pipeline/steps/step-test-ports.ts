@@ -2,6 +2,7 @@
 
 import { createSemanticFingerprinter } from "../../fingerprint/semantic-fingerprinter.js";
 import { createInMemoryMetrics, type InMemoryMetrics } from "../../memory/in-memory-metrics.js";
+import { createMemoryCancellationRegistry } from "../../memory/memory-cancellation-registry.js";
 import { createMemoryIdempotencyStore } from "../../memory/memory-idempotency-store.js";
 import { createMemoryModuleResolver } from "../../memory/memory-module-resolver.js";
 import { createMemoryRateLimitStore } from "../../memory/memory-rate-limit-store.js";
@@ -70,6 +71,7 @@ export function testPorts(overrides: Partial<PipelinePorts> = {}) {
     resolver: createMemoryModuleResolver(),
     fingerprinter: createSemanticFingerprinter(),
     resultCache: undefined,
+    cancellation: createMemoryCancellationRegistry({ clock }),
     ...overrides,
   };
   return { ports, metrics, published, tasks };
