@@ -26,3 +26,4 @@ export * from "./pipeline/zod-issues.js";
 export * from "./policy/resolve-policy.js";
 export * from "./ports/index.js";
 export * from "./schemas/index.js";
+export * from "./websocket/index.js";
