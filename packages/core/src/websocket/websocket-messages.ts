@@ -192,7 +192,7 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** Client message schemas by `type` (for documents: AsyncAPI, docs). */
-export const clientMessageSchemas = {
+export const clientMessageSchemas: Readonly<Record<ClientMessage["type"], z.ZodType>> = {
   connection_init: connectionInitMessageSchema,
   execute: executeMessageSchema,
   cancel: cancelMessageSchema,
@@ -202,7 +202,7 @@ export const clientMessageSchemas = {
 } as const;
 
 /** Server message schemas by `type` (for documents: AsyncAPI, docs). */
-export const serverMessageSchemas = {
+export const serverMessageSchemas: Readonly<Record<ServerMessage["type"], z.ZodType>> = {
   connection_ack: connectionAckMessageSchema,
   event: eventMessageSchema,
   result: resultMessageSchema,
