@@ -11,6 +11,7 @@ import { type ExecuteCallOptions, type ExecuteResult, execute } from "./resource
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
+import type { ConnectOptions, RelaySession } from "./websocket/relay-session.js";
 
 /** A client of one relay. Create it with {@link createClient}. */
 export interface RelayClient {
@@ -35,6 +36,14 @@ export interface RelayClient {
   events(options?: EventsOptions): ExecutionEventStream;
   /** The relay's health document (`GET /intent/execute-wasm/health`). */
   health(options?: RequestOptions): Promise<Health>;
+  /**
+   * Opens a WebSocket session (`GET /intent/execute-wasm/ws`) with the client's credentials
+   * (`apiKey`, `token`, or the `user_id` / `session_id` headers): execute, follow and cancel over
+   * one connection, reconnecting by itself. Uses the platform's WebSocket, or `ws` on Node 20.
+   * @throws AuthenticationError when the relay refuses the credentials, ConnectionError when it
+   *   cannot be reached.
+   */
+  connect(options?: ConnectOptions): Promise<RelaySession>;
   /** Module upload and download. */
   readonly modules: ModulesResource;
   /** The `glyph://name@tag` registry. */
@@ -115,6 +124,21 @@ export function createClient(options: ClientOptions): RelayClient {
       }
       return body as Health;
     },
+    // Loaded on first use: pages that never connect do not download the session code.
+    connect: async (connectOptions) =>
+      (await import("./websocket/relay-session.js")).connectSession(
+        new URL(
+          "intent/execute-wasm/ws",
+          prefixUrl.endsWith("/") ? prefixUrl : `${prefixUrl}/`,
+        ).href.replace(/^http/, "ws"),
+        {
+          ...(options.apiKey !== undefined ? { api_key: options.apiKey } : {}),
+          ...(options.token !== undefined ? { token: options.token } : {}),
+          ...(headers.get("user_id") ? { user_id: headers.get("user_id") as string } : {}),
+          ...(headers.get("session_id") ? { session_id: headers.get("session_id") as string } : {}),
+        },
+        connectOptions,
+      ),
     modules: createModulesResource(transport),
     glyphs: createGlyphsResource(transport),
   };

@@ -52,3 +52,10 @@ export {
   type RetryOptions,
 } from "./retry/retry-policy.js";
 export type { ResponseValidator, ValidatedResponses } from "./validation/response-validator.js";
+export type {
+  ConnectOptions,
+  ExecutionSettlement,
+  RelaySession,
+  SessionEventsOptions,
+  SessionExecuteOptions,
+} from "./websocket/relay-session.js";
