@@ -1,5 +1,4 @@
 import type { Authorizer } from "@wasm-relay/core";
-import { WEBSOCKET_CLOSE_CODES } from "@wasm-relay/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startRelayServer } from "../../src/relay-server.js";
