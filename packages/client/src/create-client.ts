@@ -126,17 +126,10 @@ export function createClient(options: ClientOptions): RelayClient {
     },
     // Loaded on first use: pages that never connect do not download the session code.
     connect: async (connectOptions) =>
-      (await import("./websocket/relay-session.js")).connectSession(
-        new URL(
-          "intent/execute-wasm/ws",
-          prefixUrl.endsWith("/") ? prefixUrl : `${prefixUrl}/`,
-        ).href.replace(/^http/, "ws"),
-        {
-          ...(options.apiKey !== undefined ? { api_key: options.apiKey } : {}),
-          ...(options.token !== undefined ? { token: options.token } : {}),
-          ...(headers.get("user_id") ? { user_id: headers.get("user_id") as string } : {}),
-          ...(headers.get("session_id") ? { session_id: headers.get("session_id") as string } : {}),
-        },
+      (await import("./websocket/relay-session.js")).connectClientSession(
+        prefixUrl,
+        options,
+        headers,
         connectOptions,
       ),
     modules: createModulesResource(transport),

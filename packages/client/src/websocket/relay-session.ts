@@ -109,6 +109,32 @@ type Pending =
       end(error?: RelayError): void;
     };
 
+/**
+ * `client.connect()`: the session URL (`ws:`/`wss:` beside the HTTP base URL) and the client's
+ * credentials as `connection_init` carries them (`apiKey` → `api_key`, `token`, and the
+ * `user_id` / `session_id` headers of the development identity).
+ */
+export function connectClientSession(
+  prefixUrl: string,
+  credentials: { apiKey?: string | undefined; token?: string | undefined },
+  headers: Headers,
+  options?: ConnectOptions,
+): Promise<RelaySession> {
+  const base = prefixUrl.endsWith("/") ? prefixUrl : `${prefixUrl}/`;
+  const payload: ConnectionCredentials = {};
+  if (credentials.apiKey !== undefined) payload.api_key = credentials.apiKey;
+  if (credentials.token !== undefined) payload.token = credentials.token;
+  const userId = headers.get("user_id");
+  const sessionId = headers.get("session_id");
+  if (userId) payload.user_id = userId;
+  if (sessionId) payload.session_id = sessionId;
+  return connectSession(
+    new URL("intent/execute-wasm/ws", base).href.replace(/^http/, "ws"),
+    payload,
+    options,
+  );
+}
+
 /** Close codes after which reconnecting cannot help: the session fails. */
 const FATAL_CLOSE_CODES = new Set([1009, 4400, 4401, 4408, 4409, 4429]);
 
