@@ -61,6 +61,8 @@ type ExecuteOperation = {
   idempotencyKey: string | undefined;
   requestId: string | undefined;
   cancelRequested: boolean;
+  /** A cancel is under way (one loop per execution, however many `cancel`s arrive). */
+  cancelling: boolean;
   /** Last event id delivered to the client; events were dropped after it when `lost`. */
   lastEventId: string | undefined;
   lost: boolean;
@@ -227,6 +229,8 @@ export function serveWebSocketConnection(
       operation.cancelRequested = true;
       return;
     }
+    if (operation.cancelling) return;
+    operation.cancelling = true;
     for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt += 1) {
       if (operations.get(operation.id) !== operation) return;
       try {
@@ -355,7 +359,8 @@ export function serveWebSocketConnection(
         close(WEBSOCKET_CLOSE_CODES.invalidMessage, "connection_init sent twice");
         return;
       case "ping":
-        send({ type: "pong" });
+        // A peer that sends pings without reading the pongs gets none past the bound.
+        if (socket.bufferedAmount <= options.maxBufferedBytes) send({ type: "pong" });
         return;
       case "execute": {
         if (!admit(message.id)) return;
@@ -371,6 +376,7 @@ export function serveWebSocketConnection(
           idempotencyKey: typeof key === "string" && key.trim() !== "" ? key : undefined,
           requestId: undefined,
           cancelRequested: false,
+          cancelling: false,
           lastEventId: undefined,
           lost: false,
         };
