@@ -1,4 +1,9 @@
-import type { ExecuteRequestInput, Health, JsonValue } from "@wasm-relay/core";
+import type {
+  CancellationAccepted,
+  ExecuteRequestInput,
+  Health,
+  JsonValue,
+} from "@wasm-relay/core";
 import type { ClientOptions, RequestOptions } from "./client-options.js";
 import { ResponseValidationError } from "./errors/transport-errors.js";
 import {
@@ -7,7 +12,9 @@ import {
   streamEvents,
 } from "./events/event-stream.js";
 import { requestOptions } from "./resources/call-arguments.js";
+import { cancelExecution } from "./resources/cancel.js";
 import { type ExecuteCallOptions, type ExecuteResult, execute } from "./resources/execute.js";
+import { type BatchItem, type ExecuteManyOptions, executeMany } from "./resources/execute-many.js";
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
@@ -29,6 +36,30 @@ export interface RelayClient {
     request: ExecuteRequestInput,
     options?: ExecuteCallOptions,
   ): Promise<ExecuteResult<TOutput>>;
+  /**
+   * Cancels the caller's queued or running execution (`DELETE /intent/execute-wasm/{id}`) by
+   * its `request_id` or the idempotency key it was sent under (`result.meta.idempotencyKey`, or
+   * the `idempotencyKey` option), wherever it runs. The call awaiting it then resolves with
+   * `success: false` and `error.code: "cancelled"`. Aborting an `execute` call's `signal` does
+   * this too (best effort).
+   * @throws NotFoundError (404: nothing of the caller's runs under this id),
+   *   ExecutionFinishedError (409: it already finished), AuthenticationError (401),
+   *   ServerError (503), ConnectionError, TimeoutError, AbortError.
+   */
+  cancel(id: string, options?: RequestOptions): Promise<CancellationAccepted>;
+  /**
+   * Executes up to `RELAY_BATCH_MAX` requests in one call (`POST /intent/execute-wasm/batch`),
+   * each with its own idempotency key, rate-limit count and authorization. Resolves with one
+   * item per request in request order (`ok: true` with the response, or `ok: false` with the
+   * typed error that request alone would have thrown); `onResult` receives each as soon as it
+   * finishes (the batch is then streamed).
+   * @throws TypeError for an empty `requests`; errors of the batch itself (401, 413 over the
+   *   limit, 5xx, ConnectionError, TimeoutError, AbortError), never of one request.
+   */
+  executeMany<TOutput = JsonValue>(
+    requests: readonly ExecuteRequestInput[],
+    options?: ExecuteManyOptions<TOutput>,
+  ): Promise<BatchItem<TOutput>[]>;
   /**
    * The caller's execution events (`GET /intent/execute-wasm/events`) as an async iterable that
    * reconnects with backoff and `Last-Event-ID`; `break` or the `signal` ends it.
@@ -98,11 +129,18 @@ export function createClient(options: ClientOptions): RelayClient {
   const events = (eventsOptions: EventsOptions = {}) =>
     streamEvents(transport, validator, timeout, eventsOptions);
 
+  const cancel = (id: string, cancelOptions?: RequestOptions) =>
+    cancelExecution(transport, id, cancelOptions);
   return {
     execute: <TOutput = JsonValue>(
       request: ExecuteRequestInput,
       executeOptions?: ExecuteCallOptions,
-    ) => execute<TOutput>({ transport, validator, events }, request, executeOptions),
+    ) => execute<TOutput>({ transport, validator, events, cancel }, request, executeOptions),
+    cancel,
+    executeMany: <TOutput = JsonValue>(
+      requests: readonly ExecuteRequestInput[],
+      manyOptions?: ExecuteManyOptions<TOutput>,
+    ) => executeMany<TOutput>(transport, requests, manyOptions),
     events,
     async health(healthOptions = {}) {
       const answer = await transport.request(

@@ -3,6 +3,7 @@
  * @module @wasm-relay/client
  */
 export type {
+  CancellationAccepted,
   EventsLostNotice,
   ExecuteRequestInput,
   ExecuteResponse,
@@ -35,6 +36,7 @@ export type {
   ResponseMeta,
   TypedExecuteResponse,
 } from "./resources/execute.js";
+export type { BatchItem, ExecuteManyOptions } from "./resources/execute-many.js";
 export type {
   GlyphListing,
   GlyphPublication,

@@ -22,6 +22,7 @@ export * from "./pipeline/execution-event-publisher.js";
 export * from "./pipeline/idempotency-gate.js";
 export * from "./pipeline/relay-config.js";
 export * from "./pipeline/relay-outcome.js";
+export { CANCELLATION_REGISTRY_FAILED_METRIC } from "./pipeline/steps/track-cancellation-step.js";
 export * from "./pipeline/zod-issues.js";
 export * from "./policy/resolve-policy.js";
 export * from "./ports/index.js";

@@ -1,13 +1,14 @@
 import type { Server } from "node:http";
-import type {
-  Authorizer,
-  EventBus,
-  Executor,
-  GlyphRegistry,
-  Metrics,
-  ModuleResolver,
-  ModuleStore,
-  Relay,
+import {
+  type Authorizer,
+  CANCELLATION_REGISTRY_FAILED_METRIC,
+  type EventBus,
+  type Executor,
+  type GlyphRegistry,
+  type Metrics,
+  type ModuleResolver,
+  type ModuleStore,
+  type Relay,
 } from "@wasm-relay/core";
 import { createSandboxExecutor } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
@@ -111,8 +112,11 @@ export async function createRelayServer(
       ? undefined
       : opened.own(buildEventBus(config, stores, log), (owned) => owned.close());
     const bus = parts.bus ?? ownedBus!.bus;
-    const cancellation = opened.own(await buildCancellation(config, stores), (owned) =>
-      owned.close(),
+    const cancellation = opened.own(
+      await buildCancellation(config, stores, () =>
+        metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" }),
+      ),
+      (owned) => owned.close(),
     );
     const relay = withExecutionLog(
       buildPipeline(config, {

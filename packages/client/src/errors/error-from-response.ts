@@ -3,6 +3,7 @@ import { parseRetryAfter } from "../retry/retry-after.js";
 import {
   AuthenticationError,
   ConflictError,
+  ExecutionFinishedError,
   IdempotencyMismatchError,
   NotFoundError,
   PermissionDeniedError,
@@ -15,6 +16,7 @@ import { RelayError, type RelayErrorInit } from "./relay-error.js";
 
 /** Problem `type`s that select a more precise class than the status alone. */
 const IDEMPOTENCY_MISMATCH_TYPE = /idempotency-key-mismatch$/;
+const EXECUTION_FINISHED_TYPE = /execution-finished$/;
 
 /**
  * Builds the error for a non-2xx answer from its status, headers and body (a problem document
@@ -44,7 +46,9 @@ export function errorFromResponse(
     case 404:
       return new NotFoundError(message, init);
     case 409:
-      return new ConflictError(message, init);
+      return problem?.type !== undefined && EXECUTION_FINISHED_TYPE.test(problem.type)
+        ? new ExecutionFinishedError(message, init)
+        : new ConflictError(message, init);
     case 422:
       return problem?.type !== undefined && !IDEMPOTENCY_MISMATCH_TYPE.test(problem.type)
         ? new UnprocessableEntityError(message, init)

@@ -40,6 +40,11 @@ export class ConflictError extends RelayError {
   static override readonly kind: string = "ConflictError";
 }
 
+/** 409 `execution-finished`: the execution to cancel had already finished; its result stands. */
+export class ExecutionFinishedError extends ConflictError {
+  static override readonly kind: string = "ExecutionFinishedError";
+}
+
 /** 422: the request is well formed but cannot be processed (e.g. a module failed verification). */
 export class UnprocessableEntityError extends RelayError {
   static override readonly kind: string = "UnprocessableEntityError";

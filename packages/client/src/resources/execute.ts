@@ -25,6 +25,12 @@ export interface ExecuteCallOptions extends RequestOptions {
    * If it throws, `execute` rejects with that error once the request has settled.
    */
   onEvent?: ((event: ExecutionEvent) => void) | undefined;
+  /**
+   * Whether aborting `signal` after the request was sent also cancels the execution on the
+   * relay (a best-effort `DELETE /intent/execute-wasm/{idempotency key}`, not awaited; its
+   * failure is ignored). @default true
+   */
+  cancelOnAbort?: boolean | undefined;
 }
 
 /** How an answer was obtained. */
@@ -64,6 +70,8 @@ export type ExecuteResult<TOutput = JsonValue> = TypedExecuteResponse<TOutput> &
 /** What `execute` needs from the client. */
 export interface ExecuteContext {
   transport: HttpTransport;
+  /** Cancels the caller's execution by request id or idempotency key (`DELETE`). */
+  cancel(id: string): Promise<unknown>;
   validator: ResponseValidator | undefined;
   events(options: EventsOptions): ExecutionEventStream;
 }
@@ -100,9 +108,15 @@ export async function execute<TOutput = JsonValue>(
       },
       "json",
     );
-  const answer = options.onEvent
-    ? await sendWithEvents(context, idempotencyKey, options.onEvent, options.signal, send)
-    : await send();
+  const stopOnAbort = cancelOnAbort(context, idempotencyKey, options);
+  let answer: TransportResponse<unknown>;
+  try {
+    answer = options.onEvent
+      ? await sendWithEvents(context, idempotencyKey, options.onEvent, options.signal, send)
+      : await send();
+  } finally {
+    stopOnAbort();
+  }
   const response = checkExecuteResponse(answer, context.validator);
   return Object.defineProperty({ ...response }, "meta", {
     value: {
@@ -114,6 +128,25 @@ export async function execute<TOutput = JsonValue>(
     } satisfies ResponseMeta,
     enumerable: false,
   }) as ExecuteResult<TOutput>;
+}
+
+/**
+ * Arms the server-side cancel of an aborted call: once `signal` aborts, a `DELETE` by the
+ * call's idempotency key (a key the relay knows from the first attempt on). Returns the disarm.
+ */
+function cancelOnAbort(
+  context: ExecuteContext,
+  idempotencyKey: string,
+  options: ExecuteCallOptions,
+): () => void {
+  const signal = options.signal;
+  if (!signal || options.cancelOnAbort === false || signal.aborted) return () => {};
+  const onAbort = () => {
+    // Best effort: the relay may not have tracked it yet (404), or it just finished (409).
+    context.cancel(idempotencyKey).catch(() => undefined);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
 }
 
 async function sendWithEvents(

@@ -35,7 +35,7 @@ const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
 /** One logical HTTP call, as the resources describe it. */
 export interface TransportRequest {
-  method: "GET" | "POST" | "PUT";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** Path relative to the base URL, without a leading slash. */
   path: string;
   searchParams?: Record<string, string> | undefined;

@@ -53,8 +53,10 @@ export function createMemoryCancellationRegistry(
       if (entry.expiresAt <= now) entries.delete(token);
     }
     if (entries.size < maxEntries) return;
+    // Down to 90% of the bound, so that a busy relay scans once per tenth of the bound, not per call.
+    const target = Math.min(maxEntries - 1, Math.floor(maxEntries * 0.9));
     for (const [token, entry] of entries) {
-      if (entries.size < maxEntries) break;
+      if (entries.size <= target) break;
       if (entry.state === "finished") entries.delete(token);
     }
   }

@@ -147,16 +147,25 @@ async function runPipeline(
   const gated = await passIdempotency(ports, resolved); // 5. idempotency
   if (isStop(gated)) return gated.stop;
   // 10. record (or release) around the rest, cancellable from here on
-  return recordOutcome(ports, gated, () =>
-    trackCancellation(ports, gated, async () => {
-      const announced = await publishRequested(ports, gated); // 6. bus: requested
-      const runnable = await reportUnresolved(ports, announced); // 7. unresolved module
-      if (isStop(runnable)) return runnable.stop;
-      const executed = await executeModule(ports, runnable); // 8. execute
-      if (isStop(executed)) return executed.stop;
-      return publishCompleted(ports, executed); // 9. bus: completed; response
-    }),
-  );
+  const tracking = trackCancellation(ports, gated);
+  try {
+    return await recordOutcome(ports, gated, async () => {
+      try {
+        const announced = await publishRequested(ports, gated); // 6. bus: requested
+        const runnable = await reportUnresolved(ports, announced); // 7. unresolved module
+        if (isStop(runnable)) return runnable.stop;
+        await tracking.tracked; // a cancel from now on reaches the run
+        const executed = await executeModule(ports, runnable); // 8. execute
+        if (isStop(executed)) return executed.stop;
+        return await publishCompleted(ports, executed); // 9. bus: completed; response
+      } finally {
+        // Beside the idempotency record, not before it.
+        void tracking.finish();
+      }
+    });
+  } finally {
+    await tracking.finish();
+  }
 }
 
 async function cancelExecution(

@@ -26,11 +26,6 @@ export type BatchElementAnswer = z.infer<typeof batchElementAnswerSchema>;
 /** The JSON answer of a batch: one answer per request, in request order. */
 export const executeBatchResponseSchema = z.array(batchElementAnswerSchema);
 
-/** The `event:` of a streamed batch's per-request message. */
-export const BATCH_RESULT_EVENT = "result";
-/** The `event:` of a streamed batch's last message. */
-export const BATCH_END_EVENT = "end";
-
 /** The `data` of a streamed batch's `result` message: one request's answer as it finished. */
 export const batchResultEventSchema = z.object({
   /** Position of the request in `requests` (0-based). */

@@ -9,4 +9,5 @@ export {
   isTerminalExecutionEvent,
   TERMINAL_EXECUTION_EVENT_TYPES,
 } from "../events/terminal-events.js";
+export * from "./batch-stream-events.js";
 export * from "./sse-wire-format.js";

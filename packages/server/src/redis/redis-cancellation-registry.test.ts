@@ -18,7 +18,7 @@ describe.skipIf(!located)("Redis cancellation registry", () => {
   const prefixes: string[] = [];
   /** A registry on its own subscriber connection, as one relay process has. */
   const relayRegistry = (keyPrefix: string) => {
-    const subscriber = new Redis(located?.url ?? "");
+    const subscriber = new Redis(located?.url ?? "", { enableReadyCheck: false });
     connections.push(subscriber);
     const registry = createRedisCancellationRegistry({ redis, subscriber, keyPrefix });
     registries.push(registry);

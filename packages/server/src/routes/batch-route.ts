@@ -1,12 +1,12 @@
 import type { ServerResponse } from "node:http";
 import type { BatchResultEvent, Identity, Relay } from "@wasm-relay/core";
+import { outcomeToHttp, problemDocument } from "@wasm-relay/core";
 import {
   BATCH_END_EVENT,
   BATCH_RESULT_EVENT,
-  outcomeToHttp,
-  problemDocument,
-} from "@wasm-relay/core";
-import { encodeSseMessage, SSE_CONTENT_TYPE } from "@wasm-relay/core/sse";
+  encodeSseMessage,
+  SSE_CONTENT_TYPE,
+} from "@wasm-relay/core/sse";
 import { HttpProblem, httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import type { RouteHandler } from "../http/route-table.js";

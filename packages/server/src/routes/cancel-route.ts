@@ -79,7 +79,7 @@ export const cancelRouteDefinition = defineRoute<RouteDependencies>({
     ),
     "500": internalErrorResponse,
     "503": problemResponse(
-      "`cancellation-unavailable`: the cancellation registry (Redis) cannot be reached.",
+      "`cancellation-unavailable`: the cancellation registry (Redis) cannot be reached and nothing of the caller's under this id runs on this relay.",
       { "Retry-After": headerReference("RetryAfter") },
     ),
   },

@@ -1,29 +1,38 @@
 import type { TrackedExecution } from "../../ports/cancellation-registry.js";
 import { ExecutionCancelledError } from "../../ports/execution-cancelled-error.js";
-import type { RelayOutcome } from "../relay-outcome.js";
 import type { GatedContext, PipelinePorts } from "./pipeline-context.js";
 
 /** Metric counted when the cancellation registry could not track or finish an execution. */
 export const CANCELLATION_REGISTRY_FAILED_METRIC = "relay.cancellation.registry_failed";
 
+/** A gated call's entry in the cancellation registry, under way. */
+export interface CancellationTracking {
+  /** Resolves once the registry tracks the execution (or failed to: never rejects). */
+  readonly tracked: Promise<void>;
+  /**
+   * Marks the execution finished, after it was tracked (a later cancel answers `finished` for
+   * `idempotencyTtlMs`). Idempotent: every call returns the same promise, which never rejects.
+   */
+  finish(): Promise<void>;
+}
+
 /**
- * Around the run of a gated call: tracks the execution in the cancellation registry, so that a
- * cancel from any relay aborts `options.cancellation` (which the executor's signal follows),
- * and marks it finished when the run ends, so that a later cancel answers `finished` for
- * `idempotencyTtlMs`. A registry that fails costs the call its cancellability, never its run
- * (counted as `relay.cancellation.registry_failed`).
- * @throws what `run` throws.
+ * Starts tracking a gated call in the cancellation registry and sets `options.cancellation`
+ * (aborted when a cancel from any relay reaches it) and `options.signal` (which now follows it
+ * too) on the context at once. The registry's round trips overlap the rest of the pipeline:
+ * the caller awaits `tracked` just before the executor starts, and starts `finish` as the run
+ * ends, beside the idempotency record. A registry that fails costs the call its
+ * cancellability, never its run (counted as `relay.cancellation.registry_failed`).
  */
-export async function trackCancellation(
+export function trackCancellation(
   ports: Pick<PipelinePorts, "config" | "cancellation" | "metrics">,
   context: GatedContext,
-  run: () => Promise<RelayOutcome>,
-): Promise<RelayOutcome> {
+): CancellationTracking {
   const controller = new AbortController();
   const bound = context.policy.max_time + ports.config.idempotencyMarginMs;
-  let tracked: TrackedExecution | undefined;
-  try {
-    tracked = await ports.cancellation.track(
+  let handle: TrackedExecution | undefined;
+  const tracked = ports.cancellation
+    .track(
       {
         requestId: context.requestId,
         userId: context.identity.userId,
@@ -31,22 +40,32 @@ export async function trackCancellation(
       },
       () => controller.abort(new ExecutionCancelledError(context.requestId)),
       { runningTtlMs: 2 * bound, finishedTtlMs: ports.config.idempotencyTtlMs },
+    )
+    .then(
+      (registered) => {
+        handle = registered;
+      },
+      () => {
+        ports.metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" });
+      },
     );
-  } catch {
-    ports.metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" });
-  }
   context.options = {
     ...context.options,
     cancellation: controller.signal,
     signal: eitherSignal(context.options.signal, controller.signal),
   };
-  try {
-    return await run();
-  } finally {
-    await tracked?.finish().catch(() => {
-      ports.metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "finish" });
-    });
-  }
+  let finished: Promise<void> | undefined;
+  return {
+    tracked,
+    finish() {
+      finished ??= tracked.then(() =>
+        handle?.finish().catch(() => {
+          ports.metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "finish" });
+        }),
+      );
+      return finished;
+    },
+  };
 }
 
 /** A signal aborted when either is, with the first one's reason. */
