@@ -1,14 +1,16 @@
 // Metering benchmark: `npm run build -w @wasm-relay/sandbox && node benchmarks/metering/run.mjs [repeat] [warmup]`.
 // 1. CPU-bound programs unmetered, metered by @wasm-relay/sandbox and metered by the npm peer
-//    `wasm-metering`, in one run: median times, ratios and geometric means.
+//    `wasm-metering`, in one run: median times, ratios and geometric means; then sql.js's real
+//    Emscripten module (a 50k-row insert, aggregates, a recursive CTE) unmetered and metered.
 // 2. Time to meter a ~1 MiB module (synthetic) and sql.js's real 672 KiB module.
 // 3. Overhead of a cached trivial call through the worker pool (median and p99).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { createSandboxExecutor, meter } from "@wasm-relay/sandbox";
 import createWabt from "wabt";
 import { loadPrograms } from "./programs.mjs";
+import { loadSql, runWorkload, SQL_WASM } from "./sql-workload.mjs";
 
 const require = createRequire(import.meta.url);
 const peer = require("wasm-metering");
@@ -28,12 +30,23 @@ const percentile = (values, fraction) => {
 const geometricMean = (values) =>
   Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 const format = (value, digits = 2) => (value === undefined ? "n/a" : value.toFixed(digits));
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ");
+/** CPU time of one call (user + system, ms): steadier than wall time on a shared machine. */
+function timed(run) {
+  const started = process.cpuUsage();
+  const value = run();
+  const spent = process.cpuUsage(started);
+  return { value, elapsed: (spent.user + spent.system) / 1000 };
+}
 
 console.log(
   `machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${availableParallelism()} cores, Node ${process.version}`,
 );
 console.log(
-  `each figure: median of ${REPEAT} runs after ${WARMUP} warm-up runs (variants interleaved)\n`,
+  `each figure: median CPU time of ${REPEAT} runs after ${WARMUP} warm-up runs (variants interleaved); load average at start ${load()}\n`,
 );
 
 // ---- 1. programs ----
@@ -81,9 +94,8 @@ for (const program of programs) {
   const results = {};
   for (let round = 0; round < WARMUP + REPEAT; round++) {
     for (const [name, main] of Object.entries(functions)) {
-      const started = performance.now();
-      results[name] = main(program.benchmarkInput);
-      const elapsed = performance.now() - started;
+      const { value, elapsed } = timed(() => main(program.benchmarkInput));
+      results[name] = value;
       if (round >= WARMUP) times[name].push(elapsed);
     }
   }
@@ -117,8 +129,57 @@ for (const row of rows) {
   if (row.peerError) console.log(`  (peer cannot meter ${row.program}: ${row.peerError})`);
 }
 const handled = rows.filter((row) => row.peer !== undefined);
+
+// sql.js: two independent instances of its Emscripten module, one metered as the sandbox meters.
+const sqlUnmetered = await loadSql();
+const sqlOurs = await loadSql({
+  metered: meter(SQL_WASM, { refillImport: { module: "gas", name: "refill" } }),
+});
+const sqlTimes = { unmetered: [], ours: [] };
+const sqlResults = {};
+for (let round = 0; round < WARMUP + REPEAT; round++) {
+  for (const [name, sql] of [
+    ["unmetered", sqlUnmetered],
+    ["ours", sqlOurs],
+  ]) {
+    const { value, elapsed } = timed(() => runWorkload(sql.SQL));
+    if (sqlResults[name] !== undefined && sqlResults[name] !== value)
+      throw new Error(`sql.js ${name}: the workload gave different results in two rounds`);
+    sqlResults[name] = value;
+    if (round >= WARMUP) sqlTimes[name].push(elapsed);
+  }
+}
+if (sqlResults.ours !== sqlResults.unmetered)
+  throw new Error(`sql.js: metered results differ from unmetered ones`);
+const sqlRow = {
+  program: "sql.js (50k inserts, aggregates, recursive CTE)",
+  unmetered: median(sqlTimes.unmetered),
+  ours: median(sqlTimes.ours),
+  best: Math.min(...sqlTimes.ours) / Math.min(...sqlTimes.unmetered),
+};
 console.log(
-  `\ngeometric mean ours/unmetered: ${format(geometricMean(rows.map((row) => row.ours / row.unmetered)), 3)} of medians, ${format(geometricMean(rows.map((row) => row.best)), 3)} of best runs (target <= 1.25)`,
+  [
+    sqlRow.program.padEnd(26),
+    format(sqlRow.unmetered, 1).padStart(12),
+    format(sqlRow.ours, 1).padStart(9),
+    "n/a".padStart(9),
+    format(sqlRow.ours / sqlRow.unmetered, 3).padStart(16),
+    "n/a".padStart(16),
+    "n/a".padStart(11),
+    format(sqlRow.best, 3).padStart(28),
+  ].join(" "),
+);
+console.log(
+  `  (results equal; metered sql.js spent ${sqlOurs.gasUsed()} gas over ${WARMUP + REPEAT} rounds)`,
+);
+
+const fib = rows.find((row) => row.program === "fib");
+const programsMean = geometricMean(rows.map((row) => row.ours / row.unmetered));
+console.log(
+  `\ngeometric mean ours/unmetered over the ${rows.length} programs: ${format(programsMean, 3)} of medians, ${format(geometricMean(rows.map((row) => row.best)), 3)} of best runs (target <= 1.15); with sql.js: ${format(geometricMean([...rows, sqlRow].map((row) => row.ours / row.unmetered)), 3)}`,
+);
+console.log(
+  `sql.js ours/unmetered: ${format(sqlRow.ours / sqlRow.unmetered, 3)} (target <= 1.25); fib: ${format(fib && fib.ours / fib.unmetered, 3)} (target <= 1.25); load average at end ${load()}`,
 );
 if (handled.length > 0) {
   console.log(

@@ -10,6 +10,8 @@ import {
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
 import { LRUCache } from "lru-cache";
+import { type InlineOptions, inlineSettings } from "./inline/inline-options.js";
+import { InlineRunner, type InlineTask, RUN_IN_WORKER } from "./inline/inline-runner.js";
 import { TABLE_ELEMENT_BYTES } from "./metering/limit-memory.js";
 import { meter } from "./metering/meter.js";
 import { crashOutcome } from "./pool/crash-outcome.js";
@@ -58,6 +60,12 @@ export interface SandboxExecutorOptions {
    * interrupt check by then is left behind, unreferenced. @unit milliseconds @default 1000
    */
   closeTimeoutMs?: number;
+  /**
+   * Small tasks of modules a worker has compiled run on the calling thread, within a gas slice
+   * that bounds their work (see {@link InlineOptions}); `false` runs every task in a worker.
+   * Results, gas and limits are the same either way. @default {} (the defaults of InlineOptions)
+   */
+  inline?: InlineOptions | false;
 }
 
 /** Counters of a {@link SandboxExecutor}. */
@@ -84,6 +92,10 @@ export interface SandboxExecutorStats {
   workersStopping: number;
   /** Entries and bytes of the metered-bytes cache. */
   meteredCache: { entries: number; bytes: number };
+  /** Tasks answered on the calling thread (inline), included in `completed`. */
+  inlined: number;
+  /** Inline runs discarded (slice too small, stack overflow) and run again in a worker. */
+  inlineFallbacks: number;
 }
 
 /** The sandbox Executor: a worker pool you must close when done. */
@@ -151,6 +163,14 @@ function cacheBudget(name: string, value: number | undefined): number {
   return budget;
 }
 
+function timeoutOutcome(maxTimeMs: number): WorkerOutcome {
+  return {
+    success: false,
+    error: { code: "timeout", message: `the module ran longer than max_time (${maxTimeMs} ms)` },
+    gasUsed: null,
+  };
+}
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException("The execution was aborted", "AbortError");
 }
@@ -162,8 +182,8 @@ function abortError(signal: AbortSignal): unknown {
  *
  * `execute` throws {@link ExecutorUnavailableError} when the queue is full or the executor is
  * closed, and rejects with the signal's reason when `signal` aborts.
- * @throws RangeError when `workers` is not a positive integer, or a cache budget is not a
- *   non-negative integer
+ * @throws RangeError when `workers` is not a positive integer, or a cache budget or an inline
+ *   setting is not a non-negative integer
  */
 export function createSandboxExecutor(options: SandboxExecutorOptions = {}): SandboxExecutor {
   const workers = options.workers ?? availableParallelism();
@@ -186,6 +206,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
         })
       : undefined;
+  const inline = new InlineRunner(inlineSettings(options.inline));
   const workerHeapMb = options.workerHeapMb ?? 256;
   const maxTableBytes = (workerHeapMb * 1024 * 1024) / TABLE_HEAP_SHARE;
   const pool = new WorkerPool({
@@ -219,19 +240,52 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     if (closed) throw new ExecutorUnavailableError("the sandbox executor is closed");
     if (pool.broken) throw new ExecutorUnavailableError(pool.broken.message, 5000);
     if (signal?.aborted) throw abortError(signal);
-    if (pool.full) {
-      throw new ExecutorUnavailableError(
-        `the sandbox queue is full (${maxQueue} tasks waiting)`,
-        options.retryAfterMs ?? 1000,
-      );
-    }
     const memoryPages = Math.floor(task.policy.max_memory / 65536);
     const maxTableElements = Math.floor(
       Math.min(task.policy.max_memory, maxTableBytes) / TABLE_ELEMENT_BYTES,
     );
     const digest = moduleIdentity(task.module);
     const key = `${digest}:${memoryPages}:${maxTableElements}`;
+    const run: InlineTask = {
+      metered: false,
+      key,
+      maxTableElements,
+      entry: task.entry ?? "main",
+      abi: task.abi,
+      inputs: task.inputs,
+      policy: task.policy,
+      limits,
+    };
+    /** What is left of max_time for a worker after an inline run was discarded. @unit ms */
+    let timeLimitMs = task.policy.max_time;
+    const compiledHere = inline.take(key);
+    if (compiledHere) {
+      const startedAt = performance.now();
+      const outcome = inline.run(key, compiledHere, run);
+      const elapsed = performance.now() - startedAt;
+      timeLimitMs -= elapsed;
+      const overTime =
+        outcome === RUN_IN_WORKER ? timeLimitMs <= 0 : elapsed > task.policy.max_time;
+      if (outcome !== RUN_IN_WORKER || overTime) {
+        completed++;
+        onEvent?.({ type: "queued", position: 0 });
+        onEvent?.({ type: "started", executorNode: `${nodeName}/inline` });
+        const durationMs = Math.round(elapsed * 1000) / 1000;
+        if (overTime) timedOut++;
+        const final =
+          overTime || outcome === RUN_IN_WORKER ? timeoutOutcome(task.policy.max_time) : outcome;
+        return { ...final, durationMs } as ExecutionResult;
+      }
+    }
+    if (pool.full) {
+      throw new ExecutorUnavailableError(
+        `the sandbox queue is full (${maxQueue} tasks waiting)`,
+        options.retryAfterMs ?? 1000,
+      );
+    }
     const metered = meteredCache?.get(digest);
+    const moduleBytes = task.module.bytes.byteLength;
+    const shareCompiled = inline.wants(key, moduleBytes);
 
     return new Promise<ExecutionResult>((resolve, reject) => {
       let startedAt = 0;
@@ -248,18 +302,13 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
         resolve({ ...outcome, durationMs: duration() } as ExecutionResult);
       };
       const job: PoolJob = {
-        timeLimitMs: task.policy.max_time,
+        timeLimitMs,
         message: {
+          ...run,
           type: "run",
           bytes: metered ?? task.module.bytes,
           metered: metered !== undefined,
-          key,
-          maxTableElements,
-          entry: task.entry ?? "main",
-          abi: task.abi,
-          inputs: task.inputs,
-          policy: task.policy,
-          limits,
+          ...(shareCompiled ? { shareCompiled } : {}),
         },
         onStart(workerIndex, gasSpent) {
           startedAt = performance.now();
@@ -276,6 +325,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
         },
         onResult(reply: WorkerResultMessage) {
           if (reply.meteredBytes) meteredCache?.set(digest, reply.meteredBytes);
+          if (reply.shared) inline.admit(key, reply.shared, moduleBytes);
           finishWith(reply.outcome);
         },
         onStop(stop: WorkerStop) {
@@ -284,14 +334,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
             reject(stop.reason);
           } else if (stop.kind === "timeout") {
             timedOut++;
-            finishWith({
-              success: false,
-              error: {
-                code: "timeout",
-                message: `the module ran longer than max_time (${task.policy.max_time} ms)`,
-              },
-              gasUsed: null,
-            });
+            finishWith(timeoutOutcome(task.policy.max_time));
           } else {
             finishWith(crashOutcome(stop.error));
           }
@@ -340,6 +383,8 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           entries: meteredCache?.size ?? 0,
           bytes: meteredCache?.calculatedSize ?? 0,
         },
+        inlined: inline.inlined,
+        inlineFallbacks: inline.fallbacks,
       };
     },
   };

@@ -10,6 +10,7 @@ export {
   type SandboxExecutorOptions,
   type SandboxExecutorStats,
 } from "./create-sandbox-executor.js";
+export type { InlineOptions } from "./inline/inline-options.js";
 export { CostModel, MAX_GAS_OVERRUN } from "./metering/cost-model.js";
 export { EngineLimits } from "./metering/engine-limits.js";
 export {

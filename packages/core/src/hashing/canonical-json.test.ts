@@ -60,3 +60,23 @@ describe("canonicalJson at depth", () => {
     expect(text.startsWith('[{"k":[{"k":')).toBe(true);
   });
 });
+
+describe("canonicalJson across the recursion limit", () => {
+  it("sorts keys and spells numbers the same above and below 64 levels", () => {
+    for (const depth of [1, 63, 64, 65, 130]) {
+      let value: JsonValue = 1.0;
+      let expected = "1";
+      for (let level = 0; level < depth; level++) {
+        value = level % 2 ? [value, 2] : { z: value, a: -0 };
+        expected = level % 2 ? `[${expected},2]` : `{"a":0,"z":${expected}}`;
+      }
+      expect(canonicalJson(value)).toBe(expected);
+    }
+  });
+
+  it("refuses a non-finite number below the recursion limit", () => {
+    let value: JsonValue = [Number.POSITIVE_INFINITY];
+    for (let level = 0; level < 100; level++) value = { k: value };
+    expect(() => canonicalJson(value)).toThrow(TypeError);
+  });
+});

@@ -48,6 +48,55 @@ describe("memory event bus", () => {
     subscription.unsubscribe();
   });
 
+  it("resumes exactly after any retained id while old messages leave in bulk", async () => {
+    const bus = createMemoryEventBus({ retention: 50 });
+    const live: number[] = [];
+    const follower = await bus.subscribe("topic", (message) =>
+      live.push((message.payload as { index: number }).index),
+    );
+    for (let index = 1; index <= 1_000; index++) {
+      await bus.publish("topic", { index });
+      if (index % 97 !== 0) continue;
+      // Every id still retained resumes exactly; one dropped already is a gap.
+      const replayed: number[] = [];
+      const resumed = await bus.subscribe(
+        "topic",
+        (message) => replayed.push((message.payload as { index: number }).index),
+        { afterId: String(index - 10) },
+      );
+      expect(resumed.gap).toBe(false);
+      expect(replayed).toEqual([
+        index - 9,
+        index - 8,
+        index - 7,
+        index - 6,
+        index - 5,
+        index - 4,
+        index - 3,
+        index - 2,
+        index - 1,
+        index,
+      ]);
+      resumed.unsubscribe();
+      const all: number[] = [];
+      const fromStart = await bus.subscribe(
+        "topic",
+        (message) => all.push((message.payload as { index: number }).index),
+        { fromStart: true },
+      );
+      expect(fromStart.gap).toBe(index > 50);
+      expect(all).toEqual(
+        Array.from(
+          { length: Math.min(50, index) },
+          (_, at) => index - Math.min(50, index) + 1 + at,
+        ),
+      );
+      fromStart.unsubscribe();
+    }
+    expect(live).toEqual(Array.from({ length: 1_000 }, (_, at) => at + 1));
+    follower.unsubscribe();
+  });
+
   it("always keeps the newest message, however large", async () => {
     const bus = createMemoryEventBus({ retentionBytes: 10 });
     await bus.publish("topic", "a".repeat(100));

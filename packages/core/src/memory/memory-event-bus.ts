@@ -22,10 +22,20 @@ export interface MemoryEventBus extends EventBus {
 }
 
 interface TopicState {
-  log: BusMessage[];
-  /** JSON sizes of the messages of `log`, in the same order. */
-  sizes: number[];
-  /** Sum of `sizes`. */
+  /**
+   * Sequence numbers of the retained messages, from index `head` on (earlier slots were
+   * dropped and are cut off in bulk).
+   */
+  ids: number[];
+  /**
+   * The retained payloads as JSON text, in the order of `ids`: one flat string per message
+   * rather than its object tree, so that a long retention costs the garbage collector little;
+   * a resumed subscription gets them parsed again (equal values, not the same objects).
+   */
+  texts: string[];
+  /** Index of the oldest retained message in `ids` and `texts`. */
+  head: number;
+  /** Sum of the retained texts' lengths. */
   bytes: number;
   listeners: Set<(message: BusMessage) => void>;
   /** Sequence of the newest message dropped by retention (0: none). */
@@ -53,7 +63,7 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
   function topicOf(name: string): TopicState {
     let topic = topics.get(name);
     if (!topic) {
-      topic = { log: [], sizes: [], bytes: 0, listeners: new Set(), trimmedThrough: 0 };
+      topic = { ids: [], texts: [], head: 0, bytes: 0, listeners: new Set(), trimmedThrough: 0 };
       topics.set(name, topic);
     }
     return topic;
@@ -66,19 +76,31 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
       sequence += 1;
       const message: BusMessage = { id: String(sequence), topic, payload };
       const state = topicOf(topic);
-      const size = JSON.stringify(payload)?.length ?? 0;
-      state.log.push(message);
-      state.sizes.push(size);
-      state.bytes += size;
+      const text = JSON.stringify(payload) ?? "null";
+      state.ids.push(sequence);
+      state.texts.push(text);
+      state.bytes += text.length;
+      // Drops from the front by moving `head` (no array shift per message, which copies the
+      // whole retention window); the dropped slots are cut off once they are half the array.
       while (
-        state.log.length > 1 &&
-        (state.log.length > retention || state.bytes > retentionBytes)
+        state.ids.length - state.head > 1 &&
+        (state.ids.length - state.head > retention || state.bytes > retentionBytes)
       ) {
-        const dropped = state.log.shift() as BusMessage;
-        state.bytes -= state.sizes.shift() as number;
-        state.trimmedThrough = Number(dropped.id);
+        state.bytes -= (state.texts[state.head] as string).length;
+        state.trimmedThrough = state.ids[state.head] as number;
+        state.texts[state.head] = "";
+        state.head += 1;
       }
-      for (const listener of [...state.listeners]) listener(message);
+      if (state.head > 64 && state.head * 2 > state.ids.length) {
+        state.ids.splice(0, state.head);
+        state.texts.splice(0, state.head);
+        state.head = 0;
+      }
+      if (state.listeners.size === 1) {
+        (state.listeners.values().next().value as (message: BusMessage) => void)(message);
+      } else if (state.listeners.size > 1) {
+        for (const listener of [...state.listeners]) listener(message);
+      }
       return message.id;
     },
     async subscribe(topic, listener, subscribeOptions = {}) {
@@ -107,7 +129,12 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
           after = 0;
         }
         if (state.trimmedThrough > after) gap = true;
-        for (const message of state.log) if (Number(message.id) > after) listener(message);
+        for (let index = state.head; index < state.ids.length; index++) {
+          const id = state.ids[index] as number;
+          if (id <= after) continue;
+          const payload = JSON.parse(state.texts[index] as string) as JsonValue;
+          listener({ id: String(id), topic, payload });
+        }
       }
       state.listeners.add(entry);
       const subscription: Subscription = {
@@ -115,7 +142,7 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Memor
         unsubscribe: () => {
           active = false;
           state.listeners.delete(entry);
-          if (state.listeners.size === 0 && state.log.length === 0) topics.delete(topic);
+          if (state.listeners.size === 0 && state.ids.length === state.head) topics.delete(topic);
         },
       };
       return subscription;

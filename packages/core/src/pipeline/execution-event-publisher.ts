@@ -3,6 +3,7 @@ import { BUS_TOPICS } from "../ports/event-bus.js";
 import type { ExecutorEvent } from "../ports/executor.js";
 import type { ExecutionEvent } from "../schemas/execution-event.js";
 import type { JsonValue } from "../schemas/json-value.js";
+import { isoTimestamp } from "../time/iso-timestamp.js";
 
 /** How an execution event travels on the bus: with the user it belongs to, for scoping. */
 export interface ExecutionEventEnvelope {
@@ -28,6 +29,8 @@ export class ExecutionEventPublisher {
   #stage: "new" | "queued" | "started" | "done" = "new";
   #progress = 0;
   #pending: Promise<unknown> = Promise.resolve();
+  /** Publishes handed to a bus that orders them itself, not yet gathered by `flushed`. */
+  #sent: Promise<unknown>[] = [];
 
   constructor(
     private readonly bus: EventBus,
@@ -87,8 +90,21 @@ export class ExecutionEventPublisher {
     this.#stage = "done";
   }
 
+  /**
+   * Counts a publish made beside this stream (the `requested` message) among what
+   * {@link flushed} waits for: on a bus that orders concurrent publishes it need not be waited
+   * for before the stream's own events are sent.
+   */
+  include(publish: Promise<unknown>): void {
+    this.#sent.push(publish);
+  }
+
   /** Resolves when every event emitted so far was handed to the bus. */
   flushed(): Promise<unknown> {
+    if (this.#sent.length > 0) {
+      this.#pending = Promise.all([this.#pending, ...this.#sent]);
+      this.#sent = [];
+    }
     return this.#pending;
   }
 
@@ -96,19 +112,18 @@ export class ExecutionEventPublisher {
     const full = {
       ...event,
       request_id: this.requestId,
-      timestamp: new Date(this.now()).toISOString(),
+      timestamp: isoTimestamp(this.now()),
     } as ExecutionEvent;
-    const envelope: ExecutionEventEnvelope = {
-      user_id: this.userId,
-      ...(this.idempotencyKey !== undefined ? { idempotency_key: this.idempotencyKey } : {}),
-      event: full,
-    };
+    const envelope: ExecutionEventEnvelope =
+      this.idempotencyKey !== undefined
+        ? { user_id: this.userId, idempotency_key: this.idempotencyKey, event: full }
+        : { user_id: this.userId, event: full };
     const publish = () =>
       this.bus.publish(BUS_TOPICS.executionEvents, envelope as unknown as JsonValue);
     if (this.bus.ordersConcurrentPublishes) {
-      // The bus keeps call order by itself: no round trip waits for the previous one.
-      const sent = publish().catch(this.onPublishError);
-      this.#pending = Promise.all([this.#pending, sent]);
+      // The bus keeps call order by itself: no round trip waits for the previous one, and the
+      // publishes are gathered only when `flushed` is asked.
+      this.#sent.push(publish().catch(this.onPublishError));
     } else {
       // Chain publishes so the bus sees them in order even when the adapter is asynchronous.
       this.#pending = this.#pending.then(publish).catch(this.onPublishError);

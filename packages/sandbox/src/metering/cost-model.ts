@@ -1,6 +1,8 @@
 /**
  * The gas cost model of {@link meter}. Costs are charged per metered block (straight-line code
- * between control boundaries), in advance, when the block is entered. Deterministic: they depend
+ * between control boundaries), in advance, when the block is entered; a `block` or `if` holding
+ * no call, loop or branch out of its arms is part of the block it starts in, which charges its
+ * most costly arm and the code after it. Deterministic: they depend
  * only on the module's code and the values it computes, never on time or machine. Costs are set
  * from measurements (`benchmarks/gas-cost`) so that no instruction class runs much longer per
  * gas than ordinary code.

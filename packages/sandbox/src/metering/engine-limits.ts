@@ -21,6 +21,10 @@ export const EngineLimits = {
   globals: 1_000_000,
   /** Types of the type section. */
   types: 1_000_000,
+  /** Parameters of a function type. */
+  functionParameters: 1_000,
+  /** Results of a function type. */
+  functionResults: 1_000,
 } as const;
 
 const format = (value: number) => value.toLocaleString("en-US");

@@ -1,5 +1,5 @@
 import { ByteReader } from "../binary/byte-reader.js";
-import type { ByteWriter } from "../binary/byte-writer.js";
+import { ByteWriter } from "../binary/byte-writer.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { AtomicOpcode, MiscOpcode, Opcode, TypeCode } from "../binary/opcodes.js";
 import {
@@ -42,9 +42,15 @@ export interface RewriteContext {
    * static cost, by original function index; undefined for every other function.
    */
   callSiteCost(index: number): number | undefined;
+  /**
+   * For a function that also has a by-value variant (the counter passed as a last parameter and
+   * returned as a last result, see {@link rewriteFunctionBody}): the variant's index in the
+   * metered module, by original function index; undefined for every other function.
+   */
+  byValueIndex(index: number): number | undefined;
 }
 
-const EventKind = { Charge: 0, Insert: 1, ReplaceFunctionIndex: 2 } as const;
+const EventKind = { Charge: 0, Insert: 1, ReplaceFunctionIndex: 2, Store: 3 } as const;
 
 interface ChargeEvent {
   kind: typeof EventKind.Charge;
@@ -60,6 +66,11 @@ interface ChargeEvent {
    * (callees' tails included); -Infinity when no path reaches it.
    */
   entry: number;
+  /**
+   * Whether the charge also stores the counter to the gas global: the segment holds an
+   * instruction that can trap, calls out or leaves the function, where the global must be exact.
+   */
+  store: boolean;
 }
 
 /** What a point of a segment follows: no call, a metered callee, or maybe the host. */
@@ -82,6 +93,26 @@ interface Frame {
   /** Whether the start of the frame is reachable. */
   reachable: boolean;
   hasElse: boolean;
+  /** The segment, call state and store point where the frame starts. */
+  parent: ChargeEvent;
+  parentAfter: AfterKind;
+  parentStoreFrom: ChargeEvent | StoreEvent;
+  /** Calls (and dynamic-cost helpers) read before the frame started. */
+  callsBefore: number;
+  /** For `if`: the segments of its arms, while each is straight-line code. */
+  thenArm: ChargeEvent | undefined;
+  elseArm: ChargeEvent | undefined;
+  /** A branch or return leaves the frame from inside. */
+  escaped: boolean;
+}
+/**
+ * After a by-value call the counter is in the local only: the code from there to the next charge
+ * stores it first when it can observe it (trap, call out, leave).
+ */
+interface StoreEvent {
+  kind: typeof EventKind.Store;
+  at: number;
+  store: boolean;
 }
 interface InsertEvent {
   kind: typeof EventKind.Insert;
@@ -94,8 +125,15 @@ interface ReplaceEvent {
   end: number;
   opcode: number;
   index: number;
+  /**
+   * What `index` is: an original function index (renumbered), a metered function index (kept)
+   * or a local index (moved up by one, past the counter parameter of a by-value variant).
+   */
+  target: "function" | "metered" | "local";
 }
-type RewriteEvent = ChargeEvent | InsertEvent | ReplaceEvent;
+type RewriteEvent = ChargeEvent | InsertEvent | ReplaceEvent | StoreEvent;
+
+const DROP = new Uint8Array([Opcode.drop]);
 
 /** The dynamic-cost helper called before a {@link Opcode.misc} instruction, if it needs one. */
 function miscHelperCall(snippets: FunctionSnippets, subOpcode: number): Uint8Array | undefined {
@@ -112,6 +150,42 @@ function miscHelperCall(snippets: FunctionSnippets, subOpcode: number): Uint8Arr
     default:
       return undefined;
   }
+}
+
+/**
+ * Whether a {@link Opcode.misc} instruction can trap or calls a dynamic-cost helper (which reads
+ * the global): everything after the saturating truncations but the drops and `table.size`.
+ */
+function miscObserves(subOpcode: number): boolean {
+  return (
+    subOpcode > MiscOpcode.lastTruncSat &&
+    subOpcode !== MiscOpcode.dataDrop &&
+    subOpcode !== MiscOpcode.elemDrop &&
+    subOpcode !== MiscOpcode.tableSize
+  );
+}
+
+/** Whether a SIMD instruction (after the 0xFD prefix) reads or writes memory, so can trap. */
+function simdAccessesMemory(subOpcode: number): boolean {
+  return (
+    subOpcode <= 0x0b ||
+    subOpcode === 0x5c ||
+    subOpcode === 0x5d ||
+    (subOpcode >= 0x54 && subOpcode <= 0x5b)
+  );
+}
+
+/**
+ * Whether a numeric instruction can trap: integer division and remainder (by zero, overflow)
+ * and the non-saturating float-to-integer truncations (NaN, out of range).
+ */
+function numericCanTrap(opcode: number): boolean {
+  return (
+    (opcode >= Opcode.i32DivS && opcode <= Opcode.i32RemU) ||
+    (opcode >= Opcode.i64DivS && opcode <= Opcode.i64RemU) ||
+    (opcode >= 0xa8 && opcode <= 0xab) || // i32.trunc_f32_s … i32.trunc_f64_u
+    (opcode >= 0xae && opcode <= 0xb1) // i64.trunc_f32_s … i64.trunc_f64_u
+  );
 }
 
 /** Value of a point: the most unchecked gas charged since the last check when it is reached. */
@@ -134,11 +208,19 @@ function highest(points: Point[]): number {
 }
 
 /**
- * Rewrites one function body (from its locals to its final `end`). The function gets an i64
- * local that mirrors the gas counter while it runs: loaded from the gas global at entry and after
- * calls and exception handlers; every charge subtracts from it and stores it through to the
- * global, so the global is exact at every instruction (a trap bills exactly what was charged).
- * Every metered block subtracts its cost in advance; function entries, loop heads and exception
+ * Rewrites one function body (from its locals to its final `end`). The function keeps the gas
+ * counter in an i64 local while it runs: loaded from the gas global at entry and after calls to
+ * the host, to functions without a by-value variant and at exception handlers. Every charge
+ * subtracts from it; the charge (or the end of a by-value call) before an instruction that can
+ * trap (memory and table access, division, truncation, `unreachable`, indirect calls, bulk
+ * operations), call out, throw or return also stores it to the global, so the global is exact
+ * wherever the run can stop or be observed (a trap bills exactly what was charged).
+ * With `byValue` the body is written as the function's by-value variant: the counter arrives as
+ * a last parameter (the locals move up by one) and leaves as a last result, so direct calls pass
+ * it in registers; the function's own index then holds an entry that calls the variant with the
+ * global's counter. Direct calls to a function with a variant call the variant.
+ * Every metered block subtracts its cost in advance (a straight-line `block` or `if` is merged
+ * into the block it starts in); function entries, loop heads and exception
  * handlers also check it and call the out-of-gas helper below zero, so no loop or recursion runs
  * unmetered. Between checks, a forward analysis of the structured control flow bounds the gas
  * charged unchecked on any path (callees' tails included): a charge that would take it past
@@ -148,8 +230,9 @@ function highest(points: Point[]): number {
  * Bulk operations, `memory.grow` and `memory.atomic.wait*` call a dynamic-cost helper.
  * Function indices are renumbered. Writes the new body, without its size prefix, to `writer`.
  * @param parameterCount Number of parameters of the function (locals are numbered after them).
+ * @param byValue Write the by-value variant (see above). @default false
  * @throws {@link InvalidModuleError} for unknown opcodes or malformed code, and when the
- * function has V8's maximum of locals already (metering adds one).
+ * function has V8's maximum of locals already (metering adds one, two to a by-value variant).
  */
 export function rewriteFunctionBody(
   bytes: Uint8Array,
@@ -158,6 +241,7 @@ export function rewriteFunctionBody(
   parameterCount: number,
   context: RewriteContext,
   writer: ByteWriter,
+  byValue = false,
 ): void {
   const reader = new ByteReader(bytes, start, end);
   const localGroups = reader.u32();
@@ -166,24 +250,37 @@ export function rewriteFunctionBody(
     localCount += reader.u32();
     reader.u8();
   }
-  requireWithinLimit("locals", localCount, 1, "locals in a function");
+  requireWithinLimit("locals", localCount, byValue ? 2 : 1, "locals in a function");
   const codeStart = reader.position;
   const headerStart = new ByteReader(bytes, start, end);
   headerStart.u32();
   writer.u32(localGroups + 1).bytes(bytes.subarray(headerStart.position, codeStart));
-  writer.u8(0x01).u8(TypeCode.i64); // one local group of one i64: the gas counter
-  const snippets = snippetsFor(context, localCount);
+  // The counter: a local of its own (an i64 after the others), or in a by-value variant the
+  // parameter after the original ones (the locals move up by one) and a scratch i32.
+  writer.u8(0x01).u8(byValue ? TypeCode.i32 : TypeCode.i64);
+  const snippets = snippetsFor(context, byValue ? parameterCount : localCount);
+  /** `br_if` out of a by-value variant: the condition set aside, the counter pushed under it. */
+  const exitBranchPrefix = new ByteWriter(16)
+    .u8(Opcode.localSet)
+    .u32(localCount + 1)
+    .bytes(snippets.getCounter)
+    .u8(Opcode.localGet)
+    .u32(localCount + 1)
+    .toBytes();
 
   const events: RewriteEvent[] = [];
-  events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
+  if (!byValue) events.push({ kind: EventKind.Insert, at: codeStart, code: snippets.syncIn });
   let segment: ChargeEvent = {
     kind: EventKind.Charge,
     at: codeStart,
     cost: 0,
     checked: true,
     entry: 0,
+    store: false,
   };
   events.push(segment);
+  /** Where the code being read is stored from: its segment's charge or a by-value call's end. */
+  let storeFrom: ChargeEvent | StoreEvent = segment;
   /** The code from here to the end of the innermost frame cannot run. */
   let dead = false;
   let after: AfterKind = After.Nothing;
@@ -199,7 +296,9 @@ export function rewriteFunctionBody(
       cost: 0,
       checked,
       entry: dead ? Number.NEGATIVE_INFINITY : entry,
+      store: false,
     };
+    storeFrom = segment;
     after = After.Nothing;
     events.push(segment);
   };
@@ -224,10 +323,23 @@ export function rewriteFunctionBody(
     }
     segment.cost += cost;
   };
+  /**
+   * The current instruction can trap, calls out or leaves: the counter is stored to the global
+   * before it (at its segment's charge). Called after {@link charge} for the instruction.
+   */
+  const observed = () => {
+    if (!dead) storeFrom.store = true;
+  };
+  /** Calls and dynamic-cost helper calls read so far (a frame holding one is not merged). */
+  let calls = 0;
   /** Records where a branch to `label` goes (nothing for a loop: its head is checked). */
   const branch = (label: number) => {
     if (dead) return;
+    for (let depth = 0; depth < Math.min(label, frames.length); depth++)
+      frames[frames.length - 1 - depth]!.escaped = true;
     if (label === frames.length) {
+      // A by-value variant returns the counter; any other function leaves it in the global.
+      if (!byValue) observed();
       exits.push(here());
       return;
     }
@@ -236,7 +348,20 @@ export function rewriteFunctionBody(
     if (frame.kind !== "loop") frame.arrivals.push(here());
   };
   const openFrame = (kind: Frame["kind"], start?: Point) => {
-    frames.push({ kind, arrivals: [], start, reachable: !dead, hasElse: false });
+    frames.push({
+      kind,
+      arrivals: [],
+      start,
+      reachable: !dead,
+      hasElse: false,
+      parent: segment,
+      parentAfter: after,
+      parentStoreFrom: storeFrom,
+      callsBefore: calls,
+      thenArm: undefined,
+      elseArm: undefined,
+      escaped: false,
+    });
   };
   const insert = (at: number, code: Uint8Array) => {
     events.push({ kind: EventKind.Insert, at, code });
@@ -250,11 +375,57 @@ export function rewriteFunctionBody(
         end: reader.position,
         opcode,
         index,
+        target: "function",
       });
     }
   };
+  /**
+   * Merges a straight-line block or if into the segment it starts in, when it holds no call, no
+   * loop, no nested segment and (an if) no branch out of its arms: its parent then charges the
+   * most costly arm and the code after the frame in advance, as it does the code after a br_if.
+   * Every path through the frame's end passes the parent's charge once, so nothing runs
+   * uncharged; the analysis stays an upper bound (points recorded in the parent are valued with
+   * its final cost).
+   */
+  const mergeFrame = (frame: Frame): boolean => {
+    if ((frame.kind !== "block" && frame.kind !== "if") || !frame.reachable) return false;
+    if (calls !== frame.callsBefore) return false;
+    const parent = frame.parent;
+    let extra = 0;
+    const arms: ChargeEvent[] = [];
+    if (frame.kind === "block") {
+      if (segment !== parent) return false;
+      if (dead && frame.arrivals.length === 0) return false;
+    } else {
+      if (frame.escaped || !frame.thenArm) return false;
+      const last = frame.hasElse ? frame.elseArm : frame.thenArm;
+      if (segment !== last) return false;
+      arms.push(frame.thenArm);
+      if (frame.elseArm) arms.push(frame.elseArm);
+      for (const arm of arms) {
+        if (arm.checked) return false;
+        extra = Math.max(extra, arm.cost);
+      }
+      const reached = !dead || frame.arrivals.length > 0 || !frame.hasElse;
+      if (!reached) return false;
+    }
+    if (parent.cost + extra > SEGMENT_LIMIT) return false;
+    if (!parent.checked && parent.entry + parent.cost + extra > UNCHECKED_LIMIT) return false;
+    parent.cost += extra;
+    for (const arm of arms) {
+      if (arm.store) frame.parentStoreFrom.store = true;
+      arm.cost = 0;
+      arm.store = false;
+    }
+    segment = parent;
+    storeFrom = frame.parentStoreFrom;
+    after = frame.parentAfter;
+    dead = false;
+    return true;
+  };
   /** Ends a block, loop, if or try: the code after it is reached by every arrival. */
   const closeFrame = (frame: Frame) => {
+    if (mergeFrame(frame)) return;
     const arrivals = frame.arrivals;
     if (!dead) arrivals.push(here());
     if (frame.kind === "if" && !frame.hasElse && frame.reachable && frame.start)
@@ -292,6 +463,7 @@ export function rewriteFunctionBody(
         const condition = here();
         openFrame("if", condition);
         startSegment(false, pointValue(condition));
+        frames[frames.length - 1]!.thenArm = segment;
         break;
       }
       case Opcode.else: {
@@ -300,9 +472,11 @@ export function rewriteFunctionBody(
         if (frame?.kind !== "if" || !frame.start)
           throw new InvalidModuleError("else outside an if", at);
         if (!dead) frame.arrivals.push(here());
+        if (segment !== frame.thenArm) frame.thenArm = undefined;
         frame.hasElse = true;
         dead = !frame.reachable;
         startSegment(false, pointValue(frame.start));
+        frame.elseArm = segment;
         break;
       }
       case Opcode.catch: // catch tag: a callee may have spent gas before throwing
@@ -324,6 +498,8 @@ export function rewriteFunctionBody(
         if (!frame) {
           if (reader.position !== end)
             throw new InvalidModuleError("code after the function's final end", reader.position);
+          if (byValue) insert(at, snippets.getCounter);
+          else observed();
           if (!dead) exits.push(here());
           settleExits();
           emit(bytes, codeStart, end, events, context, snippets, writer);
@@ -342,10 +518,12 @@ export function rewriteFunctionBody(
       }
       case Opcode.unreachable: // unreachable
         charge();
+        observed();
         dead = true;
         break;
       case Opcode.return: // return
         charge();
+        if (byValue) insert(at, snippets.getCounter);
         branch(frames.length);
         dead = true;
         break;
@@ -353,6 +531,7 @@ export function rewriteFunctionBody(
       case Opcode.rethrow: // rethrow label: the handler that catches it is checked
         reader.u32();
         charge(CostModel.throw);
+        observed();
         dead = true;
         break;
       case Opcode.br: // br label
@@ -360,6 +539,14 @@ export function rewriteFunctionBody(
         // br_if label
         const label = reader.u32();
         charge();
+        if (byValue && label === frames.length && !dead) {
+          if (opcode === Opcode.br) insert(at, snippets.getCounter);
+          else {
+            // br_if keeps its values when not taken: the counter is dropped again.
+            insert(at, exitBranchPrefix);
+            insert(reader.position, DROP);
+          }
+        }
         branch(label);
         if (opcode === Opcode.br) dead = true;
         break;
@@ -381,6 +568,26 @@ export function rewriteFunctionBody(
         // A leaf callee is charged here, in this block, instead of in its own body.
         const leafCost = context.callSiteCost(index);
         charge(CostModel.call + (leafCost ?? 0));
+        observed();
+        calls++;
+        const variant = opcode === Opcode.call ? context.byValueIndex(index) : undefined;
+        if (variant !== undefined) {
+          // The by-value variant takes the counter as its last argument and returns it last.
+          insert(at, snippets.getCounter);
+          events.push({
+            kind: EventKind.ReplaceFunctionIndex,
+            at,
+            end: reader.position,
+            opcode,
+            index: variant,
+            target: "metered",
+          });
+          insert(reader.position, snippets.setCounter);
+          storeFrom = { kind: EventKind.Store, at: reader.position, store: false };
+          events.push(storeFrom);
+          after = After.MeteredCall;
+          break;
+        }
         replaceFunctionIndex(at, opcode, index);
         if (opcode === Opcode.returnCall) {
           // Neither a leaf nor the host checks: what this function charged unchecked goes back
@@ -409,6 +616,8 @@ export function rewriteFunctionBody(
         reader.u32();
         reader.u32();
         charge(CostModel.callIndirect);
+        observed();
+        calls++;
         if (opcode === Opcode.callIndirect) insert(reader.position, snippets.syncIn);
         if (opcode === Opcode.returnCallIndirect) {
           branch(frames.length); // the table may hold a host function: as at a return
@@ -432,13 +641,30 @@ export function rewriteFunctionBody(
       }
       case Opcode.localGet:
       case Opcode.localSet:
-      case Opcode.localTee:
+      case Opcode.localTee: {
+        const local = reader.u32();
+        charge();
+        if (byValue && local >= parameterCount)
+          events.push({
+            kind: EventKind.ReplaceFunctionIndex,
+            at,
+            end: reader.position,
+            opcode,
+            index: local,
+            target: "local",
+          });
+        break;
+      }
       case Opcode.globalGet:
       case Opcode.globalSet:
-      case Opcode.tableGet: // table.get
+        reader.u32();
+        charge();
+        break;
+      case Opcode.tableGet: // table.get: traps out of bounds
       case Opcode.tableSet: // table.set
         reader.u32();
         charge();
+        observed();
         break;
       case Opcode.memorySize: // memory.size
         reader.u32();
@@ -447,7 +673,9 @@ export function rewriteFunctionBody(
       case Opcode.memoryGrow: // memory.grow: charged per requested page
         reader.u32();
         charge();
+        observed(); // the helper reads the global
         insert(at, snippets.helperCalls.pages);
+        calls++;
         break;
       case Opcode.i32Const:
         reader.skipSigned(32);
@@ -477,23 +705,32 @@ export function rewriteFunctionBody(
         const sub = reader.u32();
         skipMiscImmediates(reader, sub, at);
         charge();
+        if (miscObserves(sub)) observed();
         const helper = miscHelperCall(snippets, sub);
-        if (helper) insert(at, helper);
+        if (helper) {
+          insert(at, helper);
+          calls++;
+        }
         break;
       }
-      case Opcode.simd:
-        skipSimdImmediates(reader, reader.u32(), at);
+      case Opcode.simd: {
+        const sub = reader.u32();
+        skipSimdImmediates(reader, sub, at);
         charge();
+        if (simdAccessesMemory(sub)) observed();
         break;
+      }
       case Opcode.atomic: {
         const sub = reader.u32();
         skipAtomicImmediates(reader, sub, at);
         const wait =
           sub === AtomicOpcode.memoryAtomicWait32 || sub === AtomicOpcode.memoryAtomicWait64;
         charge(wait ? CostModel.atomicWait : CostModel.instruction);
+        observed(); // every atomic access can trap (bounds, alignment)
         if (wait) {
           // memory.atomic.wait32/64: charged by its timeout (the top of the stack)
           insert(at, snippets.helperCalls.wait);
+          calls++;
         }
         break;
       }
@@ -501,8 +738,10 @@ export function rewriteFunctionBody(
         if (opcode >= Opcode.firstLoad && opcode <= Opcode.lastStore) {
           skipMemoryArgument(reader);
           charge();
+          observed();
         } else if (opcode >= Opcode.firstNumeric && opcode <= Opcode.lastNumeric) {
           charge(numericCost(opcode));
+          if (numericCanTrap(opcode)) observed();
         } else {
           unsupportedInstruction(opcode, at);
         }
@@ -527,7 +766,11 @@ function emit(
     if (event.at > copied) writer.bytes(bytes.subarray(copied, event.at));
     if (event.at > copied) copied = event.at;
     if (event.kind === EventKind.Charge) {
-      if (event.cost > 0 || event.checked) snippets.writeCharge(writer, event.cost, event.checked);
+      if (event.cost > 0 || event.checked)
+        snippets.writeCharge(writer, event.cost, event.checked, event.store);
+      else if (event.store) snippets.writeStore(writer);
+    } else if (event.kind === EventKind.Store) {
+      if (event.store) snippets.writeStore(writer);
     } else if (event.kind === EventKind.Insert) {
       const next = events[index + 1];
       if (
@@ -536,13 +779,19 @@ function emit(
         next.at === event.at &&
         (next.cost > 0 || next.checked)
       ) {
-        snippets.writeCharge(writer, next.cost, next.checked, true);
+        snippets.writeCharge(writer, next.cost, next.checked, next.store, true);
         index++;
         continue;
       }
       writer.bytes(event.code);
     } else {
-      writer.u8(event.opcode).u32(context.remapFunction(event.index));
+      const index =
+        event.target === "function"
+          ? context.remapFunction(event.index)
+          : event.target === "local"
+            ? event.index + 1
+            : event.index;
+      writer.u8(event.opcode).u32(index);
       copied = event.end;
     }
   }

@@ -35,6 +35,8 @@ describe("surveyFunctionBody", () => {
       leaf: true,
       staticCost: 5 * CostModel.instruction + CostModel.division,
       referencedFunctions: [],
+      gasByValue: true,
+      calledFunctions: [],
     });
   });
 
@@ -51,8 +53,22 @@ describe("surveyFunctionBody", () => {
       leaf: false,
       staticCost: CostModel.instruction + CostModel.call + 40,
       referencedFunctions: [],
+      gasByValue: true,
+      calledFunctions: [0],
     });
     expect(growing?.leaf).toBe(false);
+  });
+
+  it("a tail call or a br_table to the function's label keeps the counter out of parameters", () => {
+    const [tail, table, inner, branching] = survey(`(module
+      (func (param i32) (return_call 0 (local.get 0)))
+      (func (param i32) (block (br_table 0 1 (local.get 0))))
+      (func (param i32) (block (block (br_table 0 1 (local.get 0)))))
+      (func (param i32) (result i32) (br_if 0 (i32.const 1) (local.get 0)) (drop) (i32.const 2)))`);
+    expect(tail?.gasByValue).toBe(false);
+    expect(table?.gasByValue).toBe(false);
+    expect(inner?.gasByValue).toBe(true);
+    expect(branching?.gasByValue).toBe(true);
   });
 
   it("lists the functions named by ref.func; data.drop and table.size keep a leaf", () => {

@@ -2,7 +2,7 @@ import { ByteReader } from "../binary/byte-reader.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { AtomicOpcode, MiscOpcode, Opcode, TypeCode } from "../binary/opcodes.js";
 import { CostModel } from "./cost-model.js";
-import { requireWithinLimit } from "./engine-limits.js";
+import { EngineLimits, requireWithinLimit } from "./engine-limits.js";
 import {
   skipAtomicImmediates,
   skipBlockType,
@@ -18,6 +18,13 @@ export interface FunctionStatistics {
   staticCost: number;
   /** Functions named by `ref.func` in the body. */
   referencedFunctions: number[];
+  /**
+   * No tail call and no `br_table` to the function's label: the body can take the gas counter as
+   * a parameter and return it as an extra result (every exit can push it).
+   */
+  gasByValue: boolean;
+  /** Functions the body calls directly (`call`), by original index. */
+  calledFunctions: number[];
 }
 
 /** What the survey needs to know about the module. */
@@ -109,8 +116,11 @@ export function surveyFunctionBody(
   }
   requireWithinLimit("locals", localCount, 1, "locals in a function");
   let leaf = true;
+  // The counter as a parameter, and a scratch local for a br_if leaving the function.
+  let gasByValue = localCount + 2 <= EngineLimits.locals;
   let staticCost = 0;
   const referencedFunctions: number[] = [];
+  const calledFunctions: number[] = [];
   /** Enclosing blocks, loops, ifs and trys. */
   let depth = 0;
   for (;;) {
@@ -144,7 +154,7 @@ export function surveyFunctionBody(
         if (depth === 0) {
           if (reader.position !== end)
             throw new InvalidModuleError("code after the function's final end", reader.position);
-          return { leaf, staticCost, referencedFunctions };
+          return { leaf, staticCost, referencedFunctions, gasByValue, calledFunctions };
         }
         depth--;
         break;
@@ -166,7 +176,7 @@ export function surveyFunctionBody(
         break;
       case Opcode.brTable: {
         const count = reader.u32();
-        for (let index = 0; index <= count; index++) reader.u32();
+        for (let index = 0; index <= count; index++) if (reader.u32() === depth) gasByValue = false;
         staticCost += CostModel.instruction;
         break;
       }
@@ -174,6 +184,8 @@ export function surveyFunctionBody(
       case Opcode.returnCall: {
         const index = reader.u32();
         leaf = false;
+        if (opcode === Opcode.returnCall) gasByValue = false;
+        else calledFunctions.push(index);
         staticCost += CostModel.call + (context.callSiteCost(index) ?? 0);
         break;
       }
@@ -187,6 +199,7 @@ export function surveyFunctionBody(
         reader.u32();
         reader.u32();
         leaf = false;
+        if (opcode === Opcode.returnCallIndirect) gasByValue = false;
         staticCost += CostModel.callIndirect;
         break;
       case Opcode.selectTyped:

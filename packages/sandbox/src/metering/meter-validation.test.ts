@@ -144,10 +144,10 @@ describe("meter: V8's limits", () => {
   });
 
   it("refuses a function body that metering would grow past V8's 7,654,321 bytes", () => {
-    // Blocks of one instruction each: every `end` starts a block that metering charges.
-    const unit = [0x02, 0x40, 0x01, 0x0b]; // block nop end
+    // Loops of one instruction each: every loop head is charged and checked.
+    const unit = [0x03, 0x40, 0x01, 0x0b]; // loop nop end
     const code: number[] = [];
-    while (code.length < 7_000_000) code.push(...unit);
+    while (code.length < 1_200_000) code.push(...unit);
     const large = moduleWithCode(code);
     expect(WebAssembly.validate(large)).toBe(true);
     expect(() => meter(large)).toThrow(/7,654,321 bytes/);

@@ -58,8 +58,10 @@ function engineVerdict(bytes: Uint8Array<ArrayBuffer>): string | undefined {
  * Instruments a WebAssembly module with deterministic gas metering. The result keeps every
  * import and export of the original and adds a mutable i64 global (exported as
  * `gasExportName`) holding the gas still available; each metered block subtracts its cost
- * inline (storing it through to the global, so the global is exact even after a trap) and,
- * at checks, below zero, asks the refill import (when given) or traps. No run spends more than
+ * inline from a local copy of the counter, which reaches the global before every instruction
+ * that can trap, call out or return (so the global is exact even after a trap; functions called
+ * directly take and return it as an extra parameter and result) and, at checks, below zero,
+ * asks the refill import (when given) or traps. No run spends more than
  * {@link MAX_GAS_OVERRUN} gas past the point where the counter went below zero before it is
  * stopped or refilled. Pure: no I/O and no Node-specific API, so it runs in browsers too.
  *

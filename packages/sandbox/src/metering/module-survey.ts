@@ -9,6 +9,7 @@ import {
 } from "../binary/module-info.js";
 import { type Section, SectionId } from "../binary/sections.js";
 import { MAX_LEAF_COST } from "./cost-model.js";
+import { EngineLimits } from "./engine-limits.js";
 import { type SurveyContext, surveyFunctionBody } from "./function-body-survey.js";
 import { copyConstantExpression, rewriteElementSection } from "./function-references.js";
 
@@ -26,6 +27,10 @@ export interface ModuleCounts {
   importModules: Set<string>;
   /** Parameter count of each defined function. */
   parameterCounts: number[];
+  /** Type index of each defined function. */
+  functionTypes: number[];
+  /** Every type of the type section: its parameter and result types, one byte each. */
+  signatures: { params: Uint8Array; results: Uint8Array }[];
   /** Functions reachable other than by a direct call: exported, start, in tables, ref.func. */
   escapingFunctions: Set<number>;
 }
@@ -42,6 +47,8 @@ export function countModule(bytes: Uint8Array, sections: Section[]): ModuleCount
     imports: 0,
     importModules: new Set(),
     parameterCounts: [],
+    functionTypes: [],
+    signatures: [],
     escapingFunctions: new Set(),
   };
   const record = (index: number) => {
@@ -52,15 +59,32 @@ export function countModule(bytes: Uint8Array, sections: Section[]): ModuleCount
   for (const section of sections) {
     const reader = new ByteReader(bytes, section.start, section.end);
     if (section.id === SectionId.type) {
+      const start = reader.position;
       types = readTypeSection(reader);
       counts.types = types.length;
+      // Every value type Node 20 accepts is one byte: the signatures are read again as bytes.
+      const raw = new ByteReader(bytes, start, section.end);
+      raw.u32();
+      const valueTypes = () => {
+        const count = raw.u32();
+        const start = raw.position;
+        raw.skip(count);
+        return bytes.slice(start, start + count);
+      };
+      for (let index = 0; index < types.length; index++) {
+        raw.u8();
+        const params = valueTypes();
+        counts.signatures.push({ params, results: valueTypes() });
+      }
     } else if (section.id === SectionId.function) {
       counts.definedFunctions = reader.u32();
       for (let index = 0; index < counts.definedFunctions; index++) {
-        const type = types[reader.u32()];
+        const typeIndex = reader.u32();
+        const type = types[typeIndex];
         if (!type)
           throw new InvalidModuleError("function type index out of range", reader.position);
         counts.parameterCounts.push(type.params.length);
+        counts.functionTypes.push(typeIndex);
       }
     } else if (section.id === SectionId.import) {
       const count = reader.u32();
@@ -125,12 +149,16 @@ export function findLeafFunctions(
   counts: ModuleCounts,
   context: SurveyContext,
   leafCosts: Map<number, number>,
+  byValue: Set<number>,
+  directCalls: number[] = [],
 ): void {
   const code = sections.find((entry) => entry.id === SectionId.code);
   if (!code) return;
   const reader = new ByteReader(bytes, code.start, code.end);
   const count = reader.u32();
   const candidates = new Map<number, number>();
+  const eligible = new Set<number>();
+  const called = new Set<number>();
   for (let index = 0; index < count; index++) {
     const size = reader.u32();
     const start = reader.position;
@@ -140,10 +168,28 @@ export function findLeafFunctions(
     const statistics = surveyFunctionBody(bytes, start, start + size, parameters, context);
     for (const referenced of statistics.referencedFunctions)
       counts.escapingFunctions.add(referenced);
+    for (const callee of statistics.calledFunctions) called.add(callee);
+    directCalls[index] = statistics.calledFunctions.length;
     if (statistics.leaf && statistics.staticCost <= MAX_LEAF_COST)
       candidates.set(counts.importedFunctions + index, statistics.staticCost);
+    if (statistics.gasByValue && withinByValueLimits(counts, index))
+      eligible.add(counts.importedFunctions + index);
   }
   for (const [index, cost] of candidates) {
     if (!counts.escapingFunctions.has(index)) leafCosts.set(index, cost);
   }
+  for (const index of eligible) if (called.has(index) && !leafCosts.has(index)) byValue.add(index);
+}
+
+/**
+ * Whether defined function `index` can take the counter as one more parameter and result (and
+ * one more local) within V8's limits.
+ */
+function withinByValueLimits(counts: ModuleCounts, index: number): boolean {
+  const signature = counts.signatures[counts.functionTypes[index] ?? -1];
+  return (
+    signature !== undefined &&
+    signature.params.length < EngineLimits.functionParameters &&
+    signature.results.length < EngineLimits.functionResults
+  );
 }

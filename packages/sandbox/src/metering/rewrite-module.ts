@@ -10,10 +10,12 @@ import { type RewriteContext, rewriteFunctionBody } from "./function-body-rewrit
 import { copyConstantExpression, rewriteElementSection } from "./function-references.js";
 import { capMemory, copyImportsCappingMemory, writeLimits } from "./limit-memory.js";
 import type { MeteredModule, MeterOptions } from "./meter.js";
-import { countModule, findLeafFunctions } from "./module-survey.js";
+import { countModule, findLeafFunctions, type ModuleCounts } from "./module-survey.js";
 import { remapNameSection } from "./name-section.js";
 
 const MAX_I64 = 2n ** 63n - 1n;
+/** Most bytes a by-value call adds to a body: counter argument, result and store after it. */
+const BY_VALUE_CALL_BYTES = 16;
 /** Functions appended to every metered module (out of gas, four dynamic charges). */
 const HELPER_COUNT = 5;
 /** Types appended to every metered module: (i64) -> i64, () -> (), (i32) -> i32. */
@@ -122,6 +124,53 @@ function waitChargeBody(gasGlobal: number, gasOut: number): Uint8Array {
   );
 }
 
+/**
+ * The by-value variants (see {@link rewriteFunctionBody}) of the functions in `byValue`, in index
+ * order, and their types (one per distinct signature, numbered from `firstType`). None when they
+ * would take the module past V8's limit of functions or types: the functions then keep the
+ * counter in the global across calls.
+ */
+function planVariants(
+  counts: ModuleCounts,
+  byValue: Set<number>,
+  shift: number,
+  firstType: number,
+): {
+  variants: number[];
+  variantTypes: Map<string, { index: number; bytes: Uint8Array }>;
+  variantTypeOf: number[];
+} {
+  const variants = [...byValue].sort((left, right) => left - right);
+  const variantTypes = new Map<string, { index: number; bytes: Uint8Array }>();
+  const variantTypeOf: number[] = [];
+  for (const index of variants) {
+    const signature = counts.signatures[counts.functionTypes[index - counts.importedFunctions]!]!;
+    const type = new ByteWriter(signature.params.length + signature.results.length + 8)
+      .u8(TypeCode.function)
+      .u32(signature.params.length + 1)
+      .bytes(signature.params)
+      .u8(TypeCode.i64)
+      .u32(signature.results.length + 1)
+      .bytes(signature.results)
+      .u8(TypeCode.i64)
+      .toBytes();
+    const key = type.join(",");
+    let entry = variantTypes.get(key);
+    if (!entry) {
+      entry = { index: firstType + variantTypes.size, bytes: type };
+      variantTypes.set(key, entry);
+    }
+    variantTypeOf.push(entry.index);
+  }
+  const functions = counts.importedFunctions + counts.definedFunctions + shift + HELPER_COUNT;
+  if (
+    functions + variants.length > EngineLimits.functions ||
+    firstType + variantTypes.size > EngineLimits.types
+  )
+    return { variants: [], variantTypes: new Map(), variantTypeOf: [] };
+  return { variants, variantTypes, variantTypeOf };
+}
+
 function section(writer: ByteWriter, id: number, payload: Uint8Array): void {
   writer.u8(id).u32(payload.length).bytes(payload);
 }
@@ -150,19 +199,38 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
   const shift = refill ? 1 : 0;
   requireWithinLimit("exports", counts.exportNames.size, 1, "exports");
   requireWithinLimit("imports", counts.imports, shift, "imports");
+  requireWithinLimit("globals", counts.importedGlobals + counts.definedGlobals, 1, "globals");
+  if (refill && counts.importModules.has(refill.module))
+    throw new InvalidModuleError(
+      `the module imports from "${refill.module}", the module of the sandbox's metering import; no module may import it itself`,
+    );
+  const importedFunctions = counts.importedFunctions;
+  const leafCosts = new Map<number, number>();
+  const byValue = new Set<number>();
+  /** Direct calls in each defined function's body. */
+  const directCalls: number[] = [];
+  findLeafFunctions(
+    bytes,
+    sections,
+    counts,
+    { callSiteCost: (index) => leafCosts.get(index) },
+    leafCosts,
+    byValue,
+    directCalls,
+  );
   requireWithinLimit(
     "functions",
     counts.importedFunctions + counts.definedFunctions,
     shift + HELPER_COUNT,
     "functions",
   );
-  requireWithinLimit("globals", counts.importedGlobals + counts.definedGlobals, 1, "globals");
   requireWithinLimit("types", counts.types, ADDED_TYPES, "types");
-  if (refill && counts.importModules.has(refill.module))
-    throw new InvalidModuleError(
-      `the module imports from "${refill.module}", the module of the sandbox's metering import; no module may import it itself`,
-    );
-  const importedFunctions = counts.importedFunctions;
+  const { variants, variantTypes, variantTypeOf } = planVariants(
+    counts,
+    byValue,
+    shift,
+    counts.types + ADDED_TYPES,
+  );
   const remapFunction = (index: number) => (index >= importedFunctions ? index + shift : index);
 
   const typeRefill = counts.types;
@@ -176,8 +244,9 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
   const chargePages = firstHelper + 3;
   const chargeWait = firstHelper + 4;
   const gasGlobal = counts.importedGlobals + counts.definedGlobals;
+  const firstVariant = firstHelper + HELPER_COUNT;
+  const variantIndex = new Map(variants.map((index, position) => [index, firstVariant + position]));
 
-  const leafCosts = new Map<number, number>();
   const context: RewriteContext = {
     remapFunction,
     remapsFunctions: shift > 0,
@@ -189,8 +258,10 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
     chargeWait,
     importedFunctions,
     callSiteCost: (index) => leafCosts.get(index),
+    byValueIndex: (index) => variantIndex.get(index),
   };
-  findLeafFunctions(bytes, sections, counts, context, leafCosts);
+  /** The same, for a body that calls no by-value variant. */
+  const globalCallsContext: RewriteContext = { ...context, byValueIndex: () => undefined };
 
   const replaced = new Map<number, Uint8Array>();
   let sawCode = false;
@@ -202,7 +273,9 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
     switch (current.id) {
       case SectionId.type: {
         const count = reader.u32();
-        out.u32(count + ADDED_TYPES).bytes(bytes.subarray(reader.position, current.end));
+        out
+          .u32(count + ADDED_TYPES + variantTypes.size)
+          .bytes(bytes.subarray(reader.position, current.end));
         break;
       }
       case SectionId.import: {
@@ -215,8 +288,11 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
       case SectionId.function: {
         sawFunction = true;
         const count = reader.u32();
-        out.u32(count + HELPER_COUNT).bytes(bytes.subarray(reader.position, current.end));
+        out
+          .u32(count + HELPER_COUNT + variants.length)
+          .bytes(bytes.subarray(reader.position, current.end));
         out.u32(typeVoid).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeI32ToI32).u32(typeRefill);
+        for (const type of variantTypeOf) out.u32(type);
         break;
       }
       case SectionId.memory: {
@@ -263,8 +339,9 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
         const count = reader.u32();
         if (count !== counts.definedFunctions)
           throw new InvalidModuleError("function and code section counts differ");
-        out.u32(count + HELPER_COUNT);
+        out.u32(count + HELPER_COUNT + variants.length);
         const body = new ByteWriter(1024);
+        const variantBodies: Uint8Array[] = [];
         for (let index = 0; index < count; index++) {
           const size = reader.u32();
           const start = reader.position;
@@ -278,17 +355,45 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
             out.u32(size).bytes(bytes.subarray(start, start + size));
             continue;
           }
-          rewriteFunctionBody(bytes, start, start + size, parameters, context, body);
-          if (body.length > EngineLimits.functionBodyBytes)
-            requireWithinLimit(
-              "functionBodyBytes",
-              size,
-              body.length - size,
-              "bytes in a function body",
-            );
-          out.u32(body.length).append(body);
+          const variant = variantIndex.get(importedFunctions + index);
+          for (const asVariant of variant === undefined ? [false] : [true, false]) {
+            body.length = 0;
+            if (asVariant || variant === undefined) {
+              // By-value calls take more bytes than reloading the global after each call: a
+              // body that would be too large calls the functions' own indices instead.
+              const mayBeTooLarge =
+                size + BY_VALUE_CALL_BYTES * (directCalls[index] ?? 0) >
+                EngineLimits.functionBodyBytes;
+              const callsVariants = variants.length > 0 && !mayBeTooLarge;
+              const write = (calling: RewriteContext) =>
+                rewriteFunctionBody(
+                  bytes,
+                  start,
+                  start + size,
+                  parameters,
+                  calling,
+                  body,
+                  asVariant,
+                );
+              write(callsVariants ? context : globalCallsContext);
+              if (callsVariants && body.length > EngineLimits.functionBodyBytes) {
+                body.length = 0;
+                write(globalCallsContext);
+              }
+            } else writeEntryBody(body, parameters, variant);
+            if (body.length > EngineLimits.functionBodyBytes)
+              requireWithinLimit(
+                "functionBodyBytes",
+                size,
+                body.length - size,
+                "bytes in a function body",
+              );
+            if (asVariant) variantBodies.push(body.toBytes());
+            else out.u32(body.length).append(body);
+          }
         }
         appendHelperBodies(out);
+        for (const variant of variantBodies) out.u32(variant.length).bytes(variant);
         break;
       }
       default:
@@ -301,6 +406,18 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
     const initial = options.initialGas ?? (refill ? 0n : MAX_I64);
     // i64, mutable, initialised by i64.const <initial>
     out.u8(TypeCode.i64).u8(0x01).u8(Opcode.i64Const).signed(initial).u8(Opcode.end);
+  }
+
+  /**
+   * The body of a function that has a by-value variant, for callers other than direct calls
+   * (exports, tables, start): calls the variant with the global's counter and stores it back.
+   */
+  function writeEntryBody(out: ByteWriter, parameters: number, variant: number): void {
+    out.u32(0); // no locals
+    for (let parameter = 0; parameter < parameters; parameter++)
+      out.u8(Opcode.localGet).u32(parameter);
+    out.u8(Opcode.globalGet).u32(gasGlobal).u8(Opcode.call).u32(variant);
+    out.u8(Opcode.globalSet).u32(gasGlobal).u8(Opcode.end);
   }
 
   function appendHelperBodies(out: ByteWriter): void {
@@ -359,11 +476,14 @@ export function rewriteModule(bytes: Uint8Array, options: MeterOptions = {}): Me
   const present = new Set(sections.map((entry) => entry.id));
   const typePayload = new ByteWriter(16);
   // ADDED_TYPES types: (i64) -> i64, () -> (), (i32) -> i32.
-  const appendTypes = (writer: ByteWriter) =>
+  const appendTypes = (writer: ByteWriter) => {
     writer
       .bytes(new Uint8Array([TypeCode.function, 1, TypeCode.i64, 1, TypeCode.i64]))
       .bytes(new Uint8Array([TypeCode.function, 0, 0]))
       .bytes(new Uint8Array([TypeCode.function, 1, TypeCode.i32, 1, TypeCode.i32]));
+    for (const type of variantTypes.values()) writer.bytes(type.bytes);
+    return writer;
+  };
   if (!present.has(SectionId.type))
     added.push({
       id: SectionId.type,

@@ -1,4 +1,6 @@
 import type { Abi, ExecutionError, JsonValue, Policy } from "@wasm-relay/core";
+import type { ModuleInfo } from "../binary/module-info.js";
+import type { ModuleFootprint } from "../inline/module-footprint.js";
 
 /** Limits that are not part of the request policy; set when the executor is created. */
 export interface OutputLimits {
@@ -34,6 +36,11 @@ export interface WorkerRunMessage {
   inputs: JsonValue;
   policy: Policy;
   limits: OutputLimits;
+  /**
+   * Asks the worker to send back the compiled module with its result (the main thread may run
+   * it inline; compiling stays off the main thread).
+   */
+  shareCompiled?: boolean;
 }
 
 /** What a worker answers, before the main thread adds the duration. */
@@ -58,6 +65,12 @@ export interface WorkerResultMessage {
   meteredBytes?: Uint8Array;
   /** True when the worker's compiled-module cache holds the task's key after this task. */
   compiled?: boolean;
+  /** The compiled module and what was read from its bytes, when the run asked for it. */
+  shared?: {
+    module: WebAssembly.Module;
+    info: ModuleInfo;
+    footprint?: ModuleFootprint | undefined;
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { LRUCache } from "lru-cache";
 import { InvalidInputError } from "../abi/invalid-input-error.js";
 import { InvalidModuleError } from "../binary/invalid-module-error.js";
 import { type ModuleInfo, readModuleInfo } from "../binary/module-info.js";
+import { type ModuleFootprint, readModuleFootprint } from "../inline/module-footprint.js";
 import { limitMemory } from "../metering/limit-memory.js";
 import { MemoryLimitError } from "../metering/memory-limit-error.js";
 import { meter } from "../metering/meter.js";
@@ -31,9 +32,41 @@ const ABSENT_WASI: WasiInstance = {
   exitCode: undefined,
 };
 
-interface CompiledModule {
+/** A module compiled for one task key, with what the sandbox read from its (limited) bytes. */
+export interface CompiledModule {
   module: WebAssembly.Module;
   info: ModuleInfo;
+  /** Initial sizes of its memories and tables; `undefined` when they could not be read. */
+  footprint?: ModuleFootprint | undefined;
+  /** The one instance numeric runs of a stateless module share (made at its first run). */
+  reusable?: ReusableInstance;
+}
+
+/**
+ * An instance of a stateless module (see {@link ModuleFootprint.stateless}) kept for later runs:
+ * nothing survives a run but the gas counter, which is reset to its initial value before each,
+ * and the refill import calls the current run's account. Saves instantiating (about half of an
+ * inline run of a small module).
+ */
+interface ReusableInstance {
+  instance: WebAssembly.Instance;
+  gas: WebAssembly.Global;
+  initialGas: bigint;
+  refill: (counter: bigint) => bigint;
+}
+
+function reusableInstance(compiled: CompiledModule): ReusableInstance {
+  if (compiled.reusable) return compiled.reusable;
+  const reusable = { refill: (counter: bigint) => counter } as ReusableInstance;
+  reusable.instance = new WebAssembly.Instance(compiled.module, {
+    [METERING_IMPORT.module]: {
+      [METERING_IMPORT.name]: (counter: bigint) => reusable.refill(counter),
+    },
+  });
+  reusable.gas = reusable.instance.exports[GAS_EXPORT] as WebAssembly.Global;
+  reusable.initialGas = reusable.gas.value as bigint;
+  compiled.reusable = reusable;
+  return reusable;
 }
 
 /** State a worker keeps between tasks. */
@@ -69,6 +102,8 @@ export interface TaskReport {
   outcome: WorkerOutcome;
   meteredBytes?: Uint8Array;
   compiled?: boolean;
+  /** The compiled module, when the message asked for it (`shareCompiled`). */
+  shared?: CompiledModule;
 }
 
 /** What {@link runTask} answers when the message had no bytes and the key is not compiled here. */
@@ -115,7 +150,7 @@ async function prepare(
     info.imports = info.imports.filter((entry) => entry.module !== METERING_IMPORT.module);
     info.exports = info.exports.filter((entry) => entry.name !== GAS_EXPORT);
     const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    const compiled = { module, info };
+    const compiled: CompiledModule = { module, info, footprint: readModuleFootprint(bytes) };
     state.compiled?.set(message.key, compiled, { size: Math.max(1, bytes.length * 4) });
     return meteredBytes ? { compiled, meteredBytes } : { compiled };
   } catch (error) {
@@ -133,10 +168,6 @@ function chooseAbi(info: ModuleInfo, requested: Abi | undefined): Abi {
     info.imports.some((entry) => entry.module === WASI_MODULE) ||
     info.exports.some((entry) => entry.name === "_start" && entry.kind === "function");
   return wasi ? "wasi" : "numeric";
-}
-
-function jsonSize(output: JsonValue): number {
-  return new TextEncoder().encode(JSON.stringify(output)).length;
 }
 
 function parseStdout(bytes: Uint8Array): JsonValue {
@@ -167,16 +198,54 @@ export async function runTask(
     throw error;
   }
   const { compiled, meteredBytes } = prepared;
-  const outcome = await execute(compiled, message, state.progress);
+  const { outcome } = runCompiled(compiled, message, state.progress);
   const held = state.compiled?.has(message.key) ?? false;
-  return meteredBytes ? { outcome, meteredBytes, compiled: held } : { outcome, compiled: held };
+  const report: TaskReport = { outcome, compiled: held };
+  if (meteredBytes) report.meteredBytes = meteredBytes;
+  if (message.shareCompiled) {
+    // Only what structured clone can copy: never the reusable instance.
+    report.shared = { module: compiled.module, info: compiled.info, footprint: compiled.footprint };
+  }
+  return report;
 }
 
-async function execute(
+/**
+ * What {@link runCompiled} did: the task's outcome, and whether the thread itself (not the
+ * module's code) ended the run — a stack overflow or a failed allocation (`RangeError`), whose
+ * point depends on the thread's stack and heap rather than on the module alone.
+ */
+export interface CompiledRun {
+  outcome: WorkerOutcome;
+  hostFault: boolean;
+}
+
+/**
+ * Instantiates a compiled module and calls its entry synchronously, metered. Never throws for
+ * module failures.
+ * @param progress receives the gas spent at every refill (one float64)
+ * @param gasBudget gas the run may spend; the policy's `max_gas` unless a caller runs a slice
+ *   of it (a run that stays within a slice spends exactly what it would with the whole budget)
+ */
+export function runCompiled(
   compiled: CompiledModule,
-  message: WorkerRunMessage,
+  message: Omit<WorkerRunMessage, "id" | "bytes" | "type">,
   progress: Float64Array,
-): Promise<WorkerOutcome> {
+  gasBudget: number = message.policy.max_gas,
+): CompiledRun {
+  let hostFault = false;
+  const outcome = execute(compiled, message, progress, gasBudget, () => {
+    hostFault = true;
+  });
+  return { outcome, hostFault };
+}
+
+function execute(
+  compiled: CompiledModule,
+  message: Omit<WorkerRunMessage, "id" | "bytes" | "type">,
+  progress: Float64Array,
+  gasBudget: number,
+  onHostFault: () => void,
+): WorkerOutcome {
   const { info, module } = compiled;
   const abi = chooseAbi(info, message.abi);
   const entryName = abi === "wasi" ? "_start" : message.entry;
@@ -196,7 +265,7 @@ async function execute(
     );
   }
 
-  const account = new GasAccount(message.policy.max_gas, progress);
+  const account = new GasAccount(gasBudget, progress);
   let instance: WebAssembly.Instance | undefined;
   const counter = () => instance?.exports[GAS_EXPORT] as WebAssembly.Global | undefined;
   /** Gas used when the module called proc_exit; set once. */
@@ -232,6 +301,7 @@ async function execute(
     : ABSENT_WASI;
   const refill = (value: bigint): bigint =>
     wasi.exitCode === undefined ? account.refill(value) : value;
+  const reuse = !needsWasi && compiled.footprint?.stateless === true && info.imports.length === 0;
   const imports: WebAssembly.Imports = {
     [METERING_IMPORT.module]: { [METERING_IMPORT.name]: refill },
     [WASI_MODULE]: wasi.imports,
@@ -272,11 +342,18 @@ async function execute(
 
   try {
     // Synchronous: this thread has nothing else to do, and it saves a turn of the event loop.
-    instance = new WebAssembly.Instance(module, imports);
-    const memory = Object.values(instance.exports).find(
-      (value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory,
-    );
-    if (memory) wasi.bindMemory(memory);
+    if (reuse) {
+      const reusable = reusableInstance(compiled);
+      reusable.refill = refill;
+      reusable.gas.value = reusable.initialGas;
+      instance = reusable.instance;
+    } else {
+      instance = new WebAssembly.Instance(module, imports);
+      const memory = Object.values(instance.exports).find(
+        (value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory,
+      );
+      if (memory) wasi.bindMemory(memory);
+    }
     const exported = instance.exports[entry.name] as (...args: unknown[]) => unknown;
     if (abi === "wasi") {
       exported();
@@ -290,7 +367,9 @@ async function execute(
     if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
     const gas = gasUsed();
     if (account.exhausted) return exhausted();
-    const size = jsonSize(output);
+    // Numeric results are numbers, decimal strings, "NaN"/"Infinity" or null: ASCII, one byte
+    // per character.
+    const size = JSON.stringify(output).length;
     if (size > message.limits.maxOutputBytes) {
       return failure(
         "output_too_large",
@@ -302,6 +381,7 @@ async function execute(
   } catch (error) {
     // After proc_exit, whatever unwound the module (the exit itself, the trap of a refused
     // refill, a later WASI call) ends in the exit.
+    if (error instanceof RangeError) onHostFault();
     if (wasi.exitCode !== undefined) return exited(wasi.exitCode);
     const text = error instanceof Error ? error.message : String(error);
     const gas = gasUsed();

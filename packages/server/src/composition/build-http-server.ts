@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { ServerConfig } from "../config/server-config.js";
 import type { ErrorBoundary } from "../http/error-boundary.js";
 import { setBodyDeadline } from "../http/read-json-body.js";
-import { describeError, pathForLog, requestUrl } from "../http/request-target.js";
+import { describeError, isPlainPath, pathForLog, requestUrl } from "../http/request-target.js";
 import type { RouteTable } from "../http/route-table.js";
 import { shuttingDownProblem } from "../http/shutting-down.js";
 
@@ -52,9 +52,26 @@ export function buildHttpServer(
     setBodyDeadline(request, config.RELAY_REQUEST_TIMEOUT);
     try {
       if (abandoning) throw shuttingDownProblem();
-      const url = requestUrl(request.url);
-      const { handler, parameters } = parts.routes.match(request.method ?? "GET", url.pathname);
-      await handler({ request, response, url, parameters, signal: controller.signal });
+      const target = request.url;
+      if (isPlainPath(target)) {
+        // A plain path is its own pathname: the URL is parsed only if the handler reads it.
+        const { handler, parameters } = parts.routes.match(request.method ?? "GET", target);
+        let url: URL | undefined;
+        await handler({
+          request,
+          response,
+          get url() {
+            url ??= requestUrl(target);
+            return url;
+          },
+          parameters,
+          signal: controller.signal,
+        });
+      } else {
+        const url = requestUrl(target);
+        const { handler, parameters } = parts.routes.match(request.method ?? "GET", url.pathname);
+        await handler({ request, response, url, parameters, signal: controller.signal });
+      }
     } catch (error) {
       parts.answerError(request, response, error, controller.signal.aborted);
     } finally {

@@ -59,6 +59,9 @@ export function createEventBus(options: CreateEventBusOptions): OwnedEventBus {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     lazyConnect: false,
+    // The publishes of one execution issued in one tick (`requested` and `execution_queued`;
+    // `execution_complete` and `completed`) go out in one write; Redis still runs them in order.
+    enableAutoPipelining: true,
   });
   commands.on("error", (error: Error) => options.onError?.(error));
   const keyPrefix = options.keyPrefix ?? DEFAULT_EVENT_STREAM_PREFIX;

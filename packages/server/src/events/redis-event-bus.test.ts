@@ -199,3 +199,34 @@ describe("Redis event bus under connection loss", () => {
     subscription.unsubscribe();
   });
 });
+
+describe("Redis event bus round trips", () => {
+  it("sends the publishes of one tick as one script call, in order, each with its own id", async () => {
+    const bus = newBus();
+    const redis = clients.at(-1) as Redis;
+    await bus.publish(BUS_TOPICS.requested, "warm-up");
+    const calls: number[] = [];
+    const evalsha = redis.evalsha.bind(redis);
+    redis.evalsha = ((...args: Parameters<Redis["evalsha"]>) => {
+      calls.push(Number(args[1]) / 2);
+      return evalsha(...args);
+    }) as Redis["evalsha"];
+    const topic = `tick-${Date.now()}`;
+    const ids = await Promise.all([
+      bus.publish(BUS_TOPICS.requested, { n: 1 }),
+      bus.publish(topic, { n: 2 }),
+      bus.publish(topic, { n: 3 }),
+    ]);
+    const later = await bus.publish(topic, { n: 4 });
+    redis.evalsha = evalsha as Redis["evalsha"];
+    expect(calls).toEqual([3, 1]);
+    const entries = await redis.xrange(bus.streamKey(topic), "-", "+");
+    expect(entries.map(([id, fields]) => [id, fields[1]])).toEqual([
+      [ids[1], '{"n":2}'],
+      [ids[2], '{"n":3}'],
+      [later, '{"n":4}'],
+    ]);
+    const requested = await redis.xrange(bus.streamKey(BUS_TOPICS.requested), ids[0]!, ids[0]!);
+    expect(requested[0]?.[1]).toEqual(["payload", '{"n":1}']);
+  });
+});

@@ -1,7 +1,7 @@
 import type { BusMessage, EventBus, JsonValue, Subscription } from "@wasm-relay/core";
 import type { Redis } from "ioredis";
 import { runRedisScript } from "../redis/redis-script.js";
-import { PUBLISH_EVENT_SCRIPT } from "./publish-event-script.js";
+import { MOST_EVENTS_PER_CALL, PUBLISH_EVENTS_SCRIPT } from "./publish-event-script.js";
 import { readStreamAfter, type StreamEntry } from "./read-stream-after.js";
 import {
   compareRedisStreamIds,
@@ -54,6 +54,15 @@ interface Subscriber {
   /** Live entries held while the replay is still being read; `undefined` once live. */
   pending: BusMessage[] | undefined;
   active: boolean;
+}
+
+/** A publish waiting for the end of its tick. */
+interface OutgoingEvent {
+  topic: string;
+  /** The payload's JSON, taken when `publish` was called. */
+  text: string;
+  resolve(id: string): void;
+  reject(error: unknown): void;
 }
 
 interface TopicState {
@@ -297,19 +306,47 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     }
   }
 
-  return {
-    // Every publish is one EVALSHA on the one command connection: Redis runs them in call order.
-    ordersConcurrentPublishes: true,
-    async publish(topic, payload) {
-      if (closed) throw new Error("the Redis event bus is closed");
+  /** Publishes handed over in this tick, sent together when it ends. */
+  let outgoing: OutgoingEvent[] = [];
+
+  /** Sends the tick's publishes: one script call per {@link MOST_EVENTS_PER_CALL} events. */
+  function sendOutgoing(): void {
+    const events = outgoing;
+    outgoing = [];
+    for (let start = 0; start < events.length; start += MOST_EVENTS_PER_CALL) {
+      void sendEvents(events.slice(start, start + MOST_EVENTS_PER_CALL));
+    }
+  }
+
+  async function sendEvents(events: OutgoingEvent[]): Promise<void> {
+    try {
       await connected;
-      const id = await runRedisScript(
-        redis,
-        PUBLISH_EVENT_SCRIPT,
-        [streamKey(topic), trimmedKey(topic)],
-        [JSON.stringify(payload), retention, trimBatch],
-      );
-      return String(id);
+      const keys: string[] = [];
+      const args: (string | number)[] = [retention, trimBatch];
+      for (const event of events) {
+        keys.push(streamKey(event.topic), trimmedKey(event.topic));
+        args.push(event.text);
+      }
+      const ids = await runRedisScript(redis, PUBLISH_EVENTS_SCRIPT, keys, args);
+      if (!Array.isArray(ids) || ids.length !== events.length) {
+        throw new Error(`the publish script answered ${JSON.stringify(ids)}`);
+      }
+      for (const [index, event] of events.entries()) event.resolve(String(ids[index]));
+    } catch (error) {
+      for (const event of events) event.reject(error);
+    }
+  }
+
+  return {
+    // The publishes of one tick are one EVALSHA on the one command connection, the ticks' calls
+    // follow each other on it: Redis runs them all in call order.
+    ordersConcurrentPublishes: true,
+    publish(topic, payload) {
+      if (closed) return Promise.reject(new Error("the Redis event bus is closed"));
+      return new Promise<string>((resolve, reject) => {
+        outgoing.push({ topic, text: JSON.stringify(payload), resolve, reject });
+        if (outgoing.length === 1) process.nextTick(sendOutgoing);
+      });
     },
     subscribe,
     streamKey,

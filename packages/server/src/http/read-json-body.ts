@@ -29,9 +29,7 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
       detail: `send the body as application/json, not ${contentType}`,
     });
   }
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(
-    await readBody(request, limitBytes),
-  );
+  const text = BODY_DECODER.decode(await readBodyBytes(request, limitBytes));
   if (text.trim() === "") {
     throw httpProblem(400, "malformed-json", "Malformed JSON", {
       detail: "the request body is empty; send a JSON object",
@@ -57,6 +55,18 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
  *   {@link ClientGoneError} when the client disconnects first.
  */
 export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
+  // A copy of its own: a chunk may be a view of a larger buffer the caller must not keep.
+  return new Uint8Array(await readBodyBytes(request, limitBytes));
+}
+
+/** One decoder for every body: `decode` of a whole buffer keeps no state between calls. */
+const BODY_DECODER = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * The body's bytes as {@link readBody} reads them, without the final copy: the one chunk itself
+ * when it came in one (the usual case for a JSON body), for reading at once, not for keeping.
+ */
+async function readBodyBytes(request: IncomingMessage, limitBytes: number): Promise<Uint8Array> {
   const tooLarge = () =>
     httpProblem(413, "payload-too-large", "Payload too large", {
       detail: `the request body is larger than ${limitBytes} bytes`,
@@ -67,6 +77,17 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
     throw tooLarge();
   }
   if (request.complete && request.readableEnded) return new Uint8Array(0);
+  if (request.complete && !request.readableFlowing) {
+    // Every byte has arrived and waits in the stream's buffer (a small body comes in the packet
+    // of its headers): read it at once, without a deadline timer or listeners.
+    const buffered = request.read() as Buffer | null;
+    if (buffered === null) return new Uint8Array(0);
+    if (buffered.length > limitBytes) {
+      request.resume();
+      throw tooLarge();
+    }
+    return buffered;
+  }
   const deadline = bodyDeadlines.get(request);
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -91,7 +112,7 @@ export async function readBody(request: IncomingMessage, limitBytes: number): Pr
     };
     const onEnd = () => {
       settle();
-      resolve(new Uint8Array(Buffer.concat(chunks)));
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     };
     const onError = (error: Error) => {
       settle();

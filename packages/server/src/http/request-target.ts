@@ -16,6 +16,18 @@ export function requestUrl(target: string | undefined): URL {
   }
 }
 
+/**
+ * A target that is already its own pathname: `/`-separated segments of unreserved characters,
+ * none empty or starting with a dot (so no `.`/`..` segment, no `//`, no `%`, `?` or `#`), which
+ * the URL parser would leave exactly as they are.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+
+/** Whether `target` is a plain path: its own pathname, no URL needs parsing to route it. */
+export function isPlainPath(target: string | undefined): target is string {
+  return target !== undefined && PLAIN_PATH.test(target);
+}
+
 /** A request target fit for a log line: at most 200 characters, without its query (which may hold ids). */
 export function pathForLog(target: string | undefined): string {
   const path = (target ?? "/").split("?")[0] ?? "/";

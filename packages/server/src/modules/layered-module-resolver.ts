@@ -254,6 +254,14 @@ export function createLayeredModuleResolver(
       } else {
         cid = reference;
       }
+      // The common case answered at once: the cache's keys are CIDv1 (raw) texts, so a hit by
+      // the text itself is that module (no parse, no shared resolution, no abort listener).
+      const cached = cache?.get(cid);
+      if (cached) {
+        if (resolveOptions.signal?.aborted) throw resolveOptions.signal.reason;
+        metrics.increment("relay.modules.resolved", { layer: "memory" });
+        return { cid, bytes: cached };
+      }
       // One resolution per CID at a time, shared by every caller; a caller's signal ends only
       // its own wait (gateway fetches are bounded by their own time limit).
       let resolution = inFlight.get(cid);

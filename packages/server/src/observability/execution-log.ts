@@ -64,14 +64,17 @@ export function withExecutionLog(relay: Relay, logger: RelayLogger): Relay {
       const elapsed = () => Math.round((performance.now() - started) * 1000) / 1000;
       try {
         const outcome = await relay.execute(body, identity, options);
-        const fields: ExecutionLogFields = {
-          event: "execution",
-          user_id: identity.userId,
-          ...describeOutcome(outcome),
-          duration_ms: elapsed(),
-        };
         const level = outcome.kind === "executed" || outcome.kind === "replayed" ? "info" : "warn";
-        logger[level](fields, "execution");
+        // The line's fields are built only when the level is written (not at LOG_LEVEL=silent).
+        if (logger.isLevelEnabled(level)) {
+          const fields: ExecutionLogFields = {
+            event: "execution",
+            user_id: identity.userId,
+            ...describeOutcome(outcome),
+            duration_ms: elapsed(),
+          };
+          logger[level](fields, "execution");
+        }
         return outcome;
       } catch (error) {
         logger.error(

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { isPlainPath } from "../http/request-target.js";
 import type { RouteTemplateMatcher } from "../openapi/route-template-matcher.js";
 import { ladderBuckets } from "./metric-buckets.js";
 
@@ -36,7 +37,11 @@ export function observeHttpRequests(
   return (request, response) => {
     const started = performance.now();
     const method = request.method ?? "GET";
-    const route = routeOf(method, new URL(request.url ?? "/", "http://relay.invalid").pathname);
+    const target = request.url;
+    const route = routeOf(
+      method,
+      isPlainPath(target) ? target : new URL(target ?? "/", "http://relay.invalid").pathname,
+    );
     let recorded = false;
     // `finish` (the response was handed to the network) comes first when the response ends;
     // `close` alone when the connection dropped before that (an aborted event stream).

@@ -2,6 +2,7 @@ import type { ExecutionResult } from "../../ports/executor.js";
 import { ExecutorUnavailableError } from "../../ports/executor.js";
 import { METRIC_NAMES } from "../../ports/metrics.js";
 import type { ExecuteResponse } from "../../schemas/execute-response.js";
+import { isoTimestamp } from "../../time/iso-timestamp.js";
 import {
   type ExecutedContext,
   type PipelinePorts,
@@ -22,7 +23,7 @@ export function toResponse(
     resolved_cid: cid,
     gas_used: result.gasUsed,
     duration: Math.round(result.durationMs * 1000) / 1000,
-    executed_at: new Date(now).toISOString(),
+    executed_at: isoTimestamp(now),
   };
   if (result.success) return { success: true, ...common, output: result.output };
   return {

@@ -1,4 +1,5 @@
 import { BUS_TOPICS } from "../../ports/event-bus.js";
+import { isoTimestamp } from "../../time/iso-timestamp.js";
 import { ExecutionEventPublisher } from "../execution-event-publisher.js";
 import {
   type AnnouncedContext,
@@ -9,7 +10,9 @@ import {
 
 /**
  * Step 6 ("tmpbus"): publishes `requested` and, when there is a bus, opens the execution's
- * event stream with `execution_queued`. A failed publish is counted, never thrown.
+ * event stream with `execution_queued`. On a bus that orders concurrent publishes the reply is
+ * not waited for here (the stream's `flushed` covers it). A failed publish is counted, never
+ * thrown.
  */
 export async function publishRequested(
   ports: Pick<PipelinePorts, "bus" | "clock" | "metrics">,
@@ -25,10 +28,13 @@ export async function publishRequested(
     user_id: identity.userId,
     session_id: identity.sessionId ?? null,
   };
-  await publishToBus(ports, BUS_TOPICS.requested, {
+  const requested = publishToBus(ports, BUS_TOPICS.requested, {
     ...busEvent,
-    timestamp: new Date(clock.now()).toISOString(),
+    timestamp: isoTimestamp(clock.now()),
   });
+  // A bus that keeps call order needs no reply before the next publish (one round trip less on
+  // Redis before the run starts); the event stream's `flushed` then waits for this one too.
+  if (!bus?.ordersConcurrentPublishes) await requested;
   const events = bus
     ? new ExecutionEventPublisher(
         bus,
@@ -40,6 +46,7 @@ export async function publishRequested(
         request.idempotency_key ?? context.options.idempotencyKey,
       )
     : undefined;
+  events?.include(requested);
   events?.queued();
   return Object.assign(context, { busEvent, events });
 }
