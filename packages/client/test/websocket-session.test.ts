@@ -154,15 +154,24 @@ describe("client.connect() against the real server", () => {
         if (event.type === "execution_complete") break;
       }
     })();
-    const running = session.execute({
-      cid: "glyph://spin@quantum",
-      inputs: [],
-      policy: { max_time: 1_500, max_gas: 1_000_000_000 },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    proxy.cutAll();
+    // Cut every connection once the run started: its answer must come over the next one.
+    const running = session.execute(
+      {
+        cid: "glyph://spin@quantum",
+        inputs: [],
+        policy: { max_time: 1_500, max_gas: 1_000_000_000 },
+      },
+      {
+        onEvent: (event) => {
+          if (event.type === "execution_started") proxy.cutAll();
+        },
+      },
+    );
     const result = await running;
-    expect(result).toMatchObject({ success: false, error: { code: "timeout" } });
+    // The loop ends by its time limit or its gas, whichever comes first on this machine.
+    expect(result.success).toBe(false);
+    expect(["timeout", "gas_exhausted"]).toContain(result.success ? "" : result.error.code);
+    expect(result.meta.attempts).toBeGreaterThanOrEqual(2);
     await follow;
     expect(seen.at(-1)?.type).toBe("execution_complete");
     expect(proxy.connections()).toBeGreaterThanOrEqual(2);
