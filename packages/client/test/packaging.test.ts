@@ -100,7 +100,9 @@ describe("packaging (built dist)", () => {
     // `ws` is for Node: the browser build never includes it.
     expect(inputs.some((input) => input.includes("/ws/"))).toBe(false);
     const sessionGzipped = gzipSync(session!.contents, { level: 9 }).byteLength;
-    console.info(`WebSocket session chunk: ${sessionGzipped} bytes min+gzip (budget ${WEBSOCKET_CHUNK_BUDGET})`);
+    console.info(
+      `WebSocket session chunk: ${sessionGzipped} bytes min+gzip (budget ${WEBSOCKET_CHUNK_BUDGET})`,
+    );
     expect(sessionGzipped).toBeLessThanOrEqual(WEBSOCKET_CHUNK_BUDGET);
     expect(inputs.some((input) => input.includes("/zod/"))).toBe(false);
     expect(inputs.some((input) => input.includes("/ky/"))).toBe(true);
