@@ -1,4 +1,9 @@
-import { createClient, type ExecutionEvent, generateIdempotencyKey } from "@wasm-relay/client";
+import {
+  createClient,
+  type ExecutionEvent,
+  generateIdempotencyKey,
+  type RelaySession,
+} from "@wasm-relay/client";
 import { CATALOG } from "./catalog.js";
 import { describeError, describeEvent, describeResult, parseInputs } from "./describe.js";
 
@@ -16,10 +21,33 @@ const inputsField = element<HTMLInputElement>("inputs");
 const maxTimeField = element<HTMLInputElement>("max-time");
 const userField = element<HTMLInputElement>("user");
 const runButton = element<HTMLButtonElement>("run");
+const cancelButton = element<HTMLButtonElement>("cancel");
+const transportSelect = element<HTMLSelectElement>("transport");
 const resultBox = element<HTMLDivElement>("result");
 const eventList = element<HTMLOListElement>("events");
 /** One session per page load, sent as the `session_id` identity header. */
 const sessionId = generateIdempotencyKey();
+/** The WebSocket session, opened at the first run over WebSocket, for one user. */
+let socket: { user: string; session: Promise<RelaySession> } | undefined;
+/** Aborts the run in progress (the Cancel button). */
+let running: AbortController | undefined;
+
+function webSocketSession(user: string): Promise<RelaySession> {
+  if (socket?.user !== user) {
+    void socket?.session.then((session) => session.close()).catch(() => {});
+    const client = createClient({
+      baseUrl: "/",
+      headers: { user_id: user, session_id: sessionId },
+    });
+    socket = { user, session: client.connect() };
+    // A session that failed to open is opened again at the next run.
+    const opened = socket;
+    opened.session.catch(() => {
+      if (socket === opened) socket = undefined;
+    });
+  }
+  return socket.session;
+}
 
 function option(value: string, text: string): HTMLOptionElement {
   const item = document.createElement("option");
@@ -75,29 +103,43 @@ async function run(): Promise<void> {
     headers: { user_id: userField.value.trim(), session_id: sessionId },
   });
   runButton.disabled = true;
+  cancelButton.disabled = false;
+  running = new AbortController();
+  const signal = running.signal;
   eventList.replaceChildren();
-  showResult("running", `Running ${module.title} · ${entrySelect.value}(${inputs.join(", ")})…`);
+  const over = transportSelect.value === "websocket" ? " over WebSocket" : "";
+  showResult(
+    "running",
+    `Running ${module.title} · ${entrySelect.value}(${inputs.join(", ")})${over}…`,
+  );
+  const request = {
+    cid: module.reference,
+    entry: entrySelect.value,
+    inputs,
+    policy: { max_time: maxTime, ...(module.maxGas ? { max_gas: module.maxGas } : {}) },
+  };
   try {
-    const result = await client.execute(
-      {
-        cid: module.reference,
-        entry: entrySelect.value,
-        inputs,
-        policy: { max_time: maxTime, ...(module.maxGas ? { max_gas: module.maxGas } : {}) },
-      },
-      { onEvent: logEvent },
-    );
+    const result =
+      transportSelect.value === "websocket"
+        ? await (await webSocketSession(userField.value.trim())).execute(request, {
+            onEvent: logEvent,
+            signal,
+          })
+        : await client.execute(request, { onEvent: logEvent, signal });
     showResult(result.success ? "success" : "failure", describeResult(result));
   } catch (error) {
     showResult("error", describeError(error));
   } finally {
     runButton.disabled = false;
+    cancelButton.disabled = true;
+    running = undefined;
   }
 }
 
 moduleSelect.replaceChildren(...CATALOG.map((module) => option(module.reference, module.title)));
 moduleSelect.addEventListener("change", showModule);
 entrySelect.addEventListener("change", showEntry);
+cancelButton.addEventListener("click", () => running?.abort());
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   void run();

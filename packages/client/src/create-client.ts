@@ -19,6 +19,7 @@ import { type BatchItem, type ExecuteManyOptions, executeMany } from "./resource
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
+import type { ConnectOptions, RelaySession } from "./websocket/relay-session.js";
 
 /** A client of one relay. Create it with {@link createClient}. */
 export interface RelayClient {
@@ -67,6 +68,14 @@ export interface RelayClient {
   events(options?: EventsOptions): ExecutionEventStream;
   /** The relay's health document (`GET /intent/execute-wasm/health`). */
   health(options?: RequestOptions): Promise<Health>;
+  /**
+   * Opens a WebSocket session (`GET /intent/execute-wasm/ws`) with the client's credentials
+   * (`apiKey`, `token`, or the `user_id` / `session_id` headers): execute, follow and cancel over
+   * one connection, reconnecting by itself. Uses the platform's WebSocket, or `ws` on Node 20.
+   * @throws AuthenticationError when the relay refuses the credentials, ConnectionError when it
+   *   cannot be reached.
+   */
+  connect(options?: ConnectOptions): Promise<RelaySession>;
   /** Module upload and download. */
   readonly modules: ModulesResource;
   /** The `glyph://name@tag` registry. */
@@ -160,6 +169,14 @@ export function createClient(options: ClientOptions): RelayClient {
       }
       return body as Health;
     },
+    // Loaded on first use: pages that never connect do not download the session code.
+    connect: async (connectOptions) =>
+      (await import("./websocket/relay-session.js")).connectClientSession(
+        prefixUrl,
+        options,
+        headers,
+        connectOptions,
+      ),
     modules: createModulesResource(transport),
     glyphs: createGlyphsResource(transport),
     fn: (glyph: string) => createFunctionHandle(transport, glyph),

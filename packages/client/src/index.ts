@@ -60,3 +60,10 @@ export {
   type RetryOptions,
 } from "./retry/retry-policy.js";
 export type { ResponseValidator, ValidatedResponses } from "./validation/response-validator.js";
+export type {
+  ConnectOptions,
+  ExecutionSettlement,
+  RelaySession,
+  SessionEventsOptions,
+  SessionExecuteOptions,
+} from "./websocket/relay-session.js";

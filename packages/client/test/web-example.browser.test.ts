@@ -55,7 +55,14 @@ describe("examples/web in Chromium, served by the real server", () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  async function runModule(reference: string, entry: string, inputs: string, maxTime = "1000") {
+  async function runModule(
+    reference: string,
+    entry: string,
+    inputs: string,
+    maxTime = "1000",
+    transport: "http" | "websocket" = "http",
+  ) {
+    await page.selectOption("#transport", transport);
     await page.selectOption("#module", reference);
     await page.selectOption("#entry", entry);
     await page.fill("#inputs", inputs);
@@ -92,5 +99,42 @@ describe("examples/web in Chromium, served by the real server", () => {
     expect(await page.getAttribute("#result", "data-state")).toBe("error");
     expect(await page.textContent("#result")).toBe("“three” is not a number.");
     await page.screenshot({ path: join(ARTIFACTS, "web-example-errors.png"), fullPage: true });
+  });
+
+  it("runs over WebSocket: the same output and events", async () => {
+    await runModule("glyph://calculator@quantum", "main", "6, 4", "1000", "websocket");
+    expect(await page.getAttribute("#result", "data-state")).toBe("success");
+    expect(await page.textContent("#result")).toBe("Output: 10");
+    await page.waitForSelector("#events li[data-type='execution_complete']", { timeout: 5_000 });
+    expect(await page.$$eval("#events li", (items) => items.length)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("cancels a run over WebSocket: the page says so and the relay stopped it", async () => {
+    const cancellations = async () => {
+      const text = await (await fetch(`${relay.url}/metrics`)).text();
+      const line = text.split("\n").find((row) => row.startsWith("relay_cancellations_total"));
+      return line ? Number(line.split(" ").at(-1)) : 0;
+    };
+    const before = await cancellations();
+    await page.selectOption("#transport", "websocket");
+    await page.selectOption("#module", "glyph://spin@quantum");
+    await page.fill("#inputs", "");
+    await page.fill("#max-time", "20000");
+    await page.click("#run");
+    await page.waitForSelector("#events li[data-type='execution_started']", { timeout: 10_000 });
+    const startedAt = Date.now();
+    await page.click("#cancel");
+    await page.waitForSelector("#result:not([data-state='running'])", { timeout: 5_000 });
+    expect(await page.textContent("#result")).toBe("The run was cancelled.");
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    const deadline = Date.now() + 5_000;
+    while ((await cancellations()) <= before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await cancellations()).toBeGreaterThan(before);
+    await page.screenshot({
+      path: join(ARTIFACTS, "web-example-websocket-cancel.png"),
+      fullPage: true,
+    });
   });
 });

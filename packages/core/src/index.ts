@@ -33,3 +33,4 @@ export * from "./ports/index.js";
 export * from "./result-cache/question-identity.js";
 export * from "./result-cache/result-cache-policy.js";
 export * from "./schemas/index.js";
+export * from "./websocket/index.js";

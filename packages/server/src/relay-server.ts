@@ -41,6 +41,8 @@ import { createRouteTemplateMatcher } from "./openapi/route-template-matcher.js"
 import { buildQueueExecutor } from "./queue/build-queue-executor.js";
 import { createResultCache } from "./stores/create-result-cache.js";
 import { createStores, type SharedStores } from "./stores/create-stores.js";
+import { createWebSocketEndpoint } from "./websocket/websocket-endpoint.js";
+import { createWebSocketMetrics } from "./websocket/websocket-metrics.js";
 
 /** Parts a server can be given instead of the ones its configuration builds. */
 export interface RelayServerParts {
@@ -180,6 +182,14 @@ export async function createRelayServer(
     });
     server = http.server;
     const started = server;
+    const websocket = createWebSocketEndpoint({
+      relay,
+      authenticator,
+      metrics: createWebSocketMetrics(prometheus.registry),
+      settings: config,
+      log,
+    });
+    websocket.attach(started);
     return {
       config,
       relay,
@@ -187,11 +197,15 @@ export async function createRelayServer(
       routes: routes.definitions,
       listen: (port = config.PORT, host = config.HOST) => startListening(started, port, host),
       async close() {
-        await closeGracefully(started, {
-          openStreams,
-          timeoutMs: config.RELAY_SHUTDOWN_TIMEOUT,
-          onTimeout: () => http.abandonInFlight(),
-        });
+        // WebSocket connections are sockets of the HTTP server too: its close waits for them.
+        await Promise.all([
+          websocket.close({ timeoutMs: config.RELAY_SHUTDOWN_TIMEOUT }),
+          closeGracefully(started, {
+            openStreams,
+            timeoutMs: config.RELAY_SHUTDOWN_TIMEOUT,
+            onTimeout: () => http.abandonInFlight(),
+          }),
+        ]);
         http.abandonInFlight();
         await executor.close?.();
         await ownedBus?.close();

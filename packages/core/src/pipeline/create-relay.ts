@@ -82,6 +82,13 @@ export interface RelayExecuteOptions {
    * resource is the same reference (`glyph://name@tag`). @default "execute_wasm"
    */
   action?: ExecutionAction | undefined;
+  /**
+   * Told the request's `request_id` once it is known (after resolution, before the idempotency
+   * gate and before any event of the run is published), so that a caller can follow or cancel
+   * the run before its answer arrives (the WebSocket endpoint does). Not called for a request
+   * stopped earlier (rate limit, validation, authorization, resolution).
+   */
+  onRequestId?: ((requestId: string) => void) | undefined;
 }
 
 /** The request pipeline. */
@@ -143,7 +150,11 @@ export function pipelinePorts(dependencies: RelayDependencies): PipelinePorts {
  * Runs one call through the pipeline's steps, in order, over one context object that each
  * step extends; the first step that stops the call gives the outcome.
  */
-async function runPipeline(ports: PipelinePorts, start: RequestContext): Promise<RelayOutcome> {
+async function runPipeline(
+  ports: PipelinePorts,
+  start: RequestContext,
+  onRequestId?: (requestId: string) => void,
+): Promise<RelayOutcome> {
   const admitted = await applyRateLimit(ports, start); // 1. rate limit
   if (isStop(admitted)) return admitted.stop;
   const validated = validateRequest(ports, admitted); // 2. validation (input bounds first)
@@ -152,6 +163,7 @@ async function runPipeline(ports: PipelinePorts, start: RequestContext): Promise
   if (isStop(authorized)) return authorized.stop;
   const resolved = await resolveModule(ports, authorized); // 4. resolution
   if (isStop(resolved)) return resolved.stop;
+  onRequestId?.(resolved.requestId);
   const gated = await passIdempotency(ports, resolved); // 5. idempotency
   if (isStop(gated)) return gated.stop;
   // 10. record (or release) around the rest, cancellable from here on
@@ -222,7 +234,7 @@ export function createRelay(dependencies: RelayDependencies): Relay {
   return {
     config: ports.config,
     execute: (body: unknown, identity: Identity, options: RelayExecuteOptions = {}) =>
-      runPipeline(ports, { body, identity, options }),
+      runPipeline(ports, { body, identity, options }, options.onRequestId),
     events: createRelayEventFeed(ports.bus, ports.authorizer),
     cancel: (identity: Identity, id: string) => cancelExecution(ports, identity, id),
   };

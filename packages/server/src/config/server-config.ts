@@ -2,6 +2,7 @@ import { parseModuleReference } from "@wasm-relay/core";
 import { z } from "zod";
 import { authorizationEnvironmentShape } from "../authorization/authorization-environment.js";
 import { identityEnvironmentShape } from "../identity/identity-environment.js";
+import { websocketEnvironmentShape } from "../websocket/websocket-environment.js";
 
 const integer = (name: string, fallback: number, minimum = 1) =>
   z.coerce
@@ -157,6 +158,8 @@ export const serverEnvironmentSchema = z.object({
   ...identityEnvironmentShape,
   /** Authorization ("Antigone"): `RELAY_AUTHORIZER` and its settings (see authorization-environment.ts). */
   ...authorizationEnvironmentShape,
+  /** The WebSocket endpoint: `RELAY_WS_*` (see websocket-environment.ts). */
+  ...websocketEnvironmentShape,
   /**
    * How long shutdown waits for in-flight requests before it cuts them.
    * @unit milliseconds @default 30000

@@ -9,6 +9,7 @@ import { healthRouteDefinition } from "./health-route.js";
 import { metricsRouteDefinition } from "./metrics-route.js";
 import { downloadModuleRouteDefinition, uploadModuleRouteDefinition } from "./modules-route.js";
 import { openApiRouteDefinition } from "./openapi-route.js";
+import { asyncApiRouteDefinition, websocketRouteDefinition } from "./websocket-route.js";
 
 /** Routes every relay serves: execution, events, health, metrics and the OpenAPI document. */
 export const executionRouteDefinitions = [
@@ -19,6 +20,8 @@ export const executionRouteDefinitions = [
   cancelRouteDefinition,
   metricsRouteDefinition,
   openApiRouteDefinition,
+  websocketRouteDefinition,
+  asyncApiRouteDefinition,
 ] as const;
 
 /**

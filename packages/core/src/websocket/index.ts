@@ -1,0 +1,2 @@
+export * from "./websocket-close-codes.js";
+export * from "./websocket-messages.js";
