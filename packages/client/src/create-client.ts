@@ -14,8 +14,8 @@ import {
 import { requestOptions } from "./resources/call-arguments.js";
 import { cancelExecution } from "./resources/cancel.js";
 import { type ExecuteCallOptions, type ExecuteResult, execute } from "./resources/execute.js";
-import { createFunctionHandle, type FunctionHandle } from "./resources/functions.js";
 import { type BatchItem, type ExecuteManyOptions, executeMany } from "./resources/execute-many.js";
+import { createFunctionHandle, type FunctionHandle } from "./resources/functions.js";
 import { createGlyphsResource, type GlyphsResource } from "./resources/glyphs.js";
 import { createModulesResource, type ModulesResource } from "./resources/modules.js";
 import { createHttpTransport } from "./transport/http-transport.js";
