@@ -9,8 +9,10 @@
 //
 // Phase 1, closed loop (wrk): (a) node:http JSON echo, (b) node:http + plain WebAssembly,
 // (c) node:http + @extism/extism calling the calculator as a plug-in, (d) the relay with memory
-// stores, (e) the relay on Redis, (f) the replay path (one Idempotency-Key repeated). Every request
-// is distinct except in (f). Phase 2, open loop (paced-client.mjs): p99 at half of (d)'s peak,
+// stores, (e) the relay on Redis, (f) the replay path (one Idempotency-Key repeated), (g) the relay's
+// function endpoint POST /fn/calculator@quantum/main with the bare arguments `[a,b]` (memory
+// stores, issue 18), shown against (a) and (d). Every request is distinct except in (f). Phase 2,
+// open loop (paced-client.mjs, execute route only, so not (g)): p99 at half of (d)'s peak,
 // measured from each request's intended send time. The last line holds every ratio and target.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -274,12 +276,30 @@ try {
       server: await started("relay-replay", [cli], relayEnv),
       env: { BENCH_IDEMPOTENCY_KEY: replayKey },
     },
+    {
+      name: "g",
+      label: "relay, /fn/ endpoint",
+      server: await started("relay-fn", [cli], relayEnv),
+      env: { BENCH_FN: "1" },
+    },
   ];
   const byName = Object.fromEntries(variants.map((variant) => [variant.name, variant]));
 
   // Each answers correctly before it is measured; (f)'s key is recorded once here. The two
   // WebAssembly peers must also agree on signs and i32 wrap-around.
   for (const variant of variants) {
+    if (variant.name === "g") {
+      // The function endpoint: bare JSON arguments, no content type, the sum as the body.
+      const response = await fetch(`${variant.server.url}/fn/calculator@quantum/main`, {
+        method: "POST",
+        headers: { user_id: "bench-check" },
+        body: "[1,2]",
+      });
+      const text = (await response.text()).trim();
+      if (response.status !== 200 || text !== "3")
+        throw new Error(`${variant.label}: [1,2] answered ${response.status} ${text}, expected 3`);
+      continue;
+    }
     const headers = variant.env ? { "Idempotency-Key": replayKey } : {};
     const { status, body } = await post(
       variant.server.url,
@@ -359,11 +379,11 @@ try {
   const row = Object.fromEntries(rows.map((entry) => [entry.name, entry]));
   const echo = row.a;
   console.log(`\nclosed loop, medians over ${ROUNDS} rounds:\n`);
-  console.log("| variant | req/s | ×(a) | p50 ms | p99 ms | CPU µs/req | ×(a) |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log("| variant | req/s | ×(a) | ×(d) | p50 ms | p99 ms | CPU µs/req | ×(a) | ×(d) |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const entry of rows)
     console.log(
-      `| (${entry.name}) ${entry.label} | ${entry.rate.toFixed(0)} | ${(entry.rate / echo.rate).toFixed(3)} | ${entry.p50.toFixed(2)} | ${entry.p99.toFixed(2)} | ${entry.cpuPerRequest.toFixed(1)} | ${(entry.cpuPerRequest / echo.cpuPerRequest).toFixed(2)} |${entry.errors ? ` ${entry.errors} errors` : ""}`,
+      `| (${entry.name}) ${entry.label} | ${entry.rate.toFixed(0)} | ${(entry.rate / echo.rate).toFixed(3)} | ${(entry.rate / row.d.rate).toFixed(3)} | ${entry.p50.toFixed(2)} | ${entry.p99.toFixed(2)} | ${entry.cpuPerRequest.toFixed(1)} | ${(entry.cpuPerRequest / echo.cpuPerRequest).toFixed(2)} | ${(entry.cpuPerRequest / row.d.cpuPerRequest).toFixed(2)} |${entry.errors ? ` ${entry.errors} errors` : ""}`,
     );
   const echoSaturated = echo.coreShare >= 0.9;
   if (!echoSaturated)
@@ -373,8 +393,9 @@ try {
 
   // Phase 2: open loop at half of (d)'s peak.
   const pacedRate = Math.max(1, Math.round(Number(environment.PACED_RATE ?? row.d.rate / 2)));
+  // paced-client.mjs speaks the execute route only, so (g) stays out of the open loop.
   const pacedVariants = variants.filter(
-    (variant) => PACED.includes("all") || PACED.includes(variant.name),
+    (variant) => variant.name !== "g" && (PACED.includes("all") || PACED.includes(variant.name)),
   );
   console.log(
     `\nopen loop: paced-client.mjs at ${pacedRate} req/s (${environment.PACED_RATE ? "PACED_RATE" : "half of (d)'s peak"}), ${PACED_CONNECTIONS} keep-alive connections, ${PACED_SPIN ? "spinning" : "timer"} send loop, ${ROUNDS} interleaved rounds of ${PACED_SECONDS} s, latency from each request's intended send time`,
@@ -444,6 +465,8 @@ try {
     `(d)/(c) ${(row.d.rate / row.c.rate).toFixed(2)}× [${verdict(row.d.rate / row.c.rate, 1.0, true)}]`,
     `(e) ${ratio("e").toFixed(3)}× [${verdict(ratio("e"), 0.35, true)}]`,
     `(f) ${ratio("f").toFixed(3)}× [${verdict(ratio("f"), 0.8, true)}]`,
+    `(g) ${ratio("g").toFixed(3)}×`,
+    `(g)/(d) ${(row.g.rate / row.d.rate).toFixed(2)}× (CPU/request ${(row.g.cpuPerRequest / row.d.cpuPerRequest).toFixed(2)}×)`,
   ];
   if (pacedRow.a && pacedRow.d) {
     const p99Ratio = pacedRow.d.p99 / pacedRow.a.p99;
