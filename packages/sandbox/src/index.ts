@@ -30,5 +30,6 @@ export {
   meter,
   type RefillImport,
 } from "./metering/meter.js";
+export { METER_VERSION } from "./metering/meter-version.js";
 export { TableLimitError } from "./metering/table-limit-error.js";
 export { WASI_GAS } from "./worker/wasi-preview1.js";

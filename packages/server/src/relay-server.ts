@@ -10,7 +10,7 @@ import {
   type ModuleStore,
   type Relay,
 } from "@wasm-relay/core";
-import { createSandboxExecutor } from "@wasm-relay/sandbox";
+import { createSandboxExecutor, METER_VERSION } from "@wasm-relay/sandbox";
 import { createAuthorizerFromConfig } from "./authorization/create-authorizer.js";
 import { buildCancellation } from "./composition/build-cancellation.js";
 import { buildHealth } from "./composition/build-health.js";
@@ -123,8 +123,9 @@ export async function createRelayServer(
       keyPrefix: config.REDIS_KEY_PREFIX,
       operationTimeoutMs: config.RELAY_REDIS_TIMEOUT,
     });
-    // An executor of the embedder's may decide results differently from the sandbox.
-    const resultCacheScope = parts.executor ? "embedder-executor" : "sandbox";
+    // An executor of the embedder's may decide results differently from the sandbox; the
+    // sandbox's results change with its meter (gas), so entries of another version never answer.
+    const resultCacheScope = parts.executor ? "embedder-executor" : `sandbox-m${METER_VERSION}`;
     const cancellation = opened.own(
       await buildCancellation(config, stores, () =>
         metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" }),

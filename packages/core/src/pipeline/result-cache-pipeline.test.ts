@@ -66,6 +66,23 @@ async function setup(overrides: Partial<RelayDependencies> = {}, executor = seed
 }
 
 describe("the result cache in the pipeline", () => {
+  it("never answers across scopes (another meter version): the same cache, the same question, two runs", async () => {
+    const shared = createMemoryResultCache();
+    const older = await setup({ resultCache: shared, config: { resultCacheScope: "sandbox-m1" } });
+    const body = { cid: older.cids.plain, inputs: [4, 5] };
+    await older.relay.execute(body, alice);
+    const newer = await setup({ resultCache: shared, config: { resultCacheScope: "sandbox-m2" } });
+    const fresh = await newer.relay.execute({ ...body, cid: newer.cids.plain }, bob);
+    if (fresh.kind !== "executed") throw new Error("not executed");
+    expect(fresh.response.cached).toBeUndefined();
+    expect(newer.tasks).toHaveLength(1);
+    const same = await setup({ resultCache: shared, config: { resultCacheScope: "sandbox-m2" } });
+    const hit = await same.relay.execute({ ...body, cid: same.cids.plain }, alice);
+    if (hit.kind !== "executed") throw new Error("not executed");
+    expect(hit.response.cached).toBe(true);
+    expect(same.tasks).toHaveLength(0);
+  });
+
   it("answers user B from user A's run: cached, same output and gas, nothing executed", async () => {
     const { relay, tasks, metrics, cids, completes } = await setup();
     const body = { cid: cids.plain, inputs: [1, 2] };

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { loadPrograms } from "../../../../benchmarks/metering/programs.mjs";
 import { meter } from "../../src/metering/meter.js";
+import { METER_VERSION } from "../../src/metering/meter-version.js";
 
 // Pins the rewriter's output byte for byte: the SHA-256 of every benchmark program, example
 // module and sql.js metered under two option sets. A change of the metering itself must update
@@ -114,6 +115,10 @@ const EXPECTED: Record<string, { input: string; plain: string; refill: string }>
 };
 
 describe("meter: output pinned byte for byte", () => {
+  it("belongs to METER_VERSION 2: new digests below come with a new version (the result cache's scope)", () => {
+    expect(METER_VERSION).toBe(2);
+  });
+
   it("gives the recorded SHA-256 for every benchmark program, example module and sql.js", async () => {
     const actual: Record<string, { input: string; plain: string; refill: string }> = {
       "example busy": {
