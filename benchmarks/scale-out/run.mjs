@@ -5,8 +5,11 @@
 // Redis is never touched. Measures, round by round, A B A B:
 //   latency  trivial module (calculator), sequential requests: in-process relay vs queue relay
 //            with one worker process; p50 and p99, and the queue's added latency.
-//   scale    CPU-bound module (busy, ~40-90 ms each), CONCURRENCY requests at once: queue relay
-//            with 1 worker process vs 2 worker processes (each RELAY_WORKERS=1); executions/s.
+//   scale    CPU-bound module (busy, ~40-90 ms each), CONCURRENCY requests at once, spread
+//            round-robin over the relays of each topology: 1 relay x 1 worker, 1 x 2, 2 x 2
+//            (each worker RELAY_WORKERS=1), interleaved; executions/s and ratios to 1 x 1.
+//   N x M    the same load on a simulated larger deployment (3 relays x 3 workers, beside 2 x 2),
+//            with the Redis commands per execution of each topology (idle traffic subtracted).
 //   redis    Redis commands per execution of each (INFO commandstats deltas over the latency
 //            runs, idle traffic of heartbeats and snapshots subtracted), and the queue's share
 //            by command. Both relays use the same Redis for their stores and events, so the
@@ -23,6 +26,8 @@ const ROUNDS = Number(process.argv[2] ?? 3);
 const LATENCY_REQUESTS = Number(environment.LATENCY_REQUESTS ?? 200);
 const SCALE_REQUESTS = Number(environment.SCALE_REQUESTS ?? 60);
 const CONCURRENCY = Number(environment.CONCURRENCY ?? 8);
+/** SIMULATE=0 leaves out the 3 relays x 3 workers topology. */
+const SIMULATE = environment.SIMULATE !== "0";
 const cli = fileURLToPath(new URL("../../packages/server/dist/cli.js", import.meta.url));
 const children = [];
 
@@ -104,11 +109,13 @@ async function latencies(url) {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-async function throughput(url) {
+/** Executions per second of SCALE_REQUESTS CPU-bound runs, client i sending to urls[i % n]. */
+async function throughput(urls) {
   let next = 0;
   const began = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, client) => {
+      const url = urls[client % urls.length];
       while (next++ < SCALE_REQUESTS) await post(url, cpuBound());
     }),
   );
@@ -161,16 +168,24 @@ async function main() {
   };
   // The peer keeps its stores and events on the same Redis: only the executor differs.
   const local = await relay({ ...base, REDIS_KEY_PREFIX: `${base.REDIS_KEY_PREFIX}local:` });
-  const one = { ...base, RELAY_EXECUTOR: "queue", RELAY_QUEUE_NAME: "one" };
-  const two = { ...base, RELAY_EXECUTOR: "queue", RELAY_QUEUE_NAME: "two" };
-  await worker(one, "w1");
-  await worker(two, "w2a");
-  await worker(two, "w2b");
-  const queueOne = await relay(one);
-  const queueTwo = await relay(two);
+  // One queue (RELAY_QUEUE_NAME) per topology of relays x workers, all on the same Redis.
+  const topology = async (relays, workers) => {
+    const env = { ...base, RELAY_EXECUTOR: "queue", RELAY_QUEUE_NAME: `q${relays}x${workers}` };
+    for (let w = 1; w <= workers; w++) await worker(env, `w${relays}x${workers}-${w}`);
+    const urls = [];
+    for (let r = 1; r <= relays; r++) urls.push(await relay(env));
+    return { name: `${relays}x${workers}`, urls };
+  };
+  const topologies = [
+    await topology(1, 1),
+    await topology(1, 2),
+    await topology(2, 2),
+    ...(SIMULATE ? [await topology(3, 3)] : []),
+  ];
+  const queueOne = topologies[0].urls[0];
   // Warm-up: modules compiled, connections open.
-  for (const url of [local, queueOne, queueTwo])
-    for (let i = 0; i < 20; i++) await post(url, trivial());
+  for (const url of [local, ...topologies.flatMap((each) => each.urls)])
+    for (let i = 0; i < 10; i++) await post(url, trivial());
 
   const rows = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -179,9 +194,24 @@ async function main() {
     const inProcess = local_.result;
     const queued = queue_.result;
     const perExecution = queue_.total - local_.total;
-    const oneWorker = await throughput(queueOne);
-    const twoWorkers = await throughput(queueTwo);
-    rows.push({ inProcess, queued, perExecution, oneWorker, twoWorkers });
+    const scale = {};
+    const commands = {};
+    for (const each of topologies) {
+      const measured = await measureCommands(redis, () => throughput(each.urls), SCALE_REQUESTS);
+      scale[each.name] = measured.result;
+      commands[each.name] = measured.total;
+    }
+    const oneWorker = scale["1x1"];
+    const twoWorkers = scale["1x2"];
+    rows.push({ inProcess, queued, perExecution, oneWorker, twoWorkers, scale, commands });
+    console.log(
+      `  CPU-bound executions/s by relays x workers (ratio to 1x1; Redis commands/execution, all of the relay's and the queue's): ${topologies
+        .map(
+          ({ name }) =>
+            `${name} ${scale[name].toFixed(1)} (x${(scale[name] / oneWorker).toFixed(2)}; ${commands[name].toFixed(0)})`,
+        )
+        .join(", ")}`,
+    );
     console.log(
       `  Redis commands/execution: in-process ${local_.total.toFixed(1)} ${JSON.stringify(local_.byCommand)}`,
     );
@@ -201,6 +231,18 @@ async function main() {
     p99_added_ms: median(rows.map((row) => row.queued.p99 - row.inProcess.p99)),
     p50_ratio: median(rows.map((row) => row.queued.p50 / row.inProcess.p50)),
     two_workers_over_one: median(rows.map((row) => row.twoWorkers / row.oneWorker)),
+    over_1x1: Object.fromEntries(
+      topologies.map(({ name }) => [
+        name,
+        Number(median(rows.map((row) => row.scale[name] / row.oneWorker)).toFixed(2)),
+      ]),
+    ),
+    redis_commands_per_cpu_bound_execution: Object.fromEntries(
+      topologies.map(({ name }) => [
+        name,
+        Number(median(rows.map((row) => row.commands[name])).toFixed(1)),
+      ]),
+    ),
     queue_redis_commands_per_execution: median(rows.map((row) => row.perExecution)),
     load_average: loadavg(),
   };
