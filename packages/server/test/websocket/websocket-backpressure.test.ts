@@ -15,7 +15,7 @@ beforeAll(async () => {
       RELAY_WORKERS: "2",
       RELAY_RATE_LIMIT: "100000",
       RELAY_WS_BUFFER: "65536",
-      RELAY_WS_SLOW_GRACE: "1500",
+      RELAY_WS_SLOW_GRACE: "4000",
       // A reader that stops reading also stops answering pings: not within these tests.
       RELAY_WS_HEARTBEAT: "600000",
     },
