@@ -42,7 +42,11 @@ export interface WebSocketConnectionOptions {
 export interface WebSocketConnection {
   /** Whether the peer answered since the last heartbeat (then re-armed). */
   beat(): boolean;
-  /** Since when the connection has been over `RELAY_WS_BUFFER` (epoch ms), if it is. */
+  /**
+   * Since when the connection has been over `RELAY_WS_BUFFER` (epoch ms), if it is. Asked
+   * periodically by the endpoint; once the connection is back under the bound, every operation
+   * that lost events is sent its `events_lost` notice.
+   */
   overBoundSince(): number | undefined;
   /**
    * Shutdown: new operations are refused (503 `shutting-down`), subscriptions complete, and once
@@ -500,7 +504,13 @@ export function serveWebSocketConnection(
       return answered;
     },
     overBoundSince() {
-      if (overSince !== undefined) noteBuffer();
+      if (overSince !== undefined) {
+        noteBuffer();
+        // Caught up: every operation that lost events hears of it now, not at its next event
+        // (a subscription whose traffic stopped would otherwise never learn of the loss).
+        if (overSince === undefined)
+          for (const operation of operations.values()) flushLoss(operation);
+      }
       return overSince;
     },
     shutdown() {
