@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  advisoryEventListener,
   type ExecutionResult,
   type ExecutionTask,
   type Executor,
@@ -262,16 +263,8 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
     runOptions: ExecutorRunOptions = {},
   ): Promise<ExecutionResult> {
     const { signal } = runOptions;
-    const listener = runOptions.onEvent;
-    const onEvent = listener
-      ? (event: ExecutorEvent) => {
-          try {
-            listener(event);
-          } catch {
-            // events are advisory
-          }
-        }
-      : undefined;
+    // A throwing listener must not break the executor's bookkeeping.
+    const onEvent = advisoryEventListener(runOptions.onEvent);
     if (closed) throw unavailable("the queue executor is closed");
     if (redisProblem !== undefined || redis.status !== "ready")
       throw unavailable(

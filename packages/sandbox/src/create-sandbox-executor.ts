@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import {
+  advisoryEventListener,
   type ExecutionResult,
   type ExecutionTask,
   type Executor,
-  type ExecutorEvent,
   type ExecutorRunOptions,
   ExecutorUnavailableError,
 } from "@wasm-relay/core";
@@ -229,17 +229,8 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     executeOptions: ExecutorRunOptions = {},
   ): Promise<ExecutionResult> {
     const { signal } = executeOptions;
-    const listener = executeOptions.onEvent;
-    // A throwing listener must not break the pool's bookkeeping.
-    const onEvent = listener
-      ? (event: ExecutorEvent) => {
-          try {
-            listener(event);
-          } catch {
-            // ignored: events are advisory
-          }
-        }
-      : undefined;
+    // A throwing listener must not break the executor's bookkeeping.
+    const onEvent = advisoryEventListener(executeOptions.onEvent);
     if (closed) throw new ExecutorUnavailableError("the sandbox executor is closed");
     if (pool.broken) throw new ExecutorUnavailableError(pool.broken.message, 5000);
     if (signal?.aborted) throw abortError(signal);

@@ -102,6 +102,24 @@ export interface ExecutorRunOptions {
 }
 
 /**
+ * Wraps an {@link ExecutorRunOptions.onEvent} listener so that one that throws cannot break the
+ * executor's bookkeeping: executor events are advisory, a listener's failure is ignored.
+ * @returns the guarded listener, or `undefined` when there is none.
+ */
+export function advisoryEventListener(
+  listener: ((event: ExecutorEvent) => void) | undefined,
+): ((event: ExecutorEvent) => void) | undefined {
+  if (!listener) return undefined;
+  return (event) => {
+    try {
+      listener(event);
+    } catch {
+      // ignored: events are advisory
+    }
+  };
+}
+
+/**
  * Thrown by an executor that cannot take work now (queue full, shutting down); the pipeline
  * answers 503 with `Retry-After`.
  */
