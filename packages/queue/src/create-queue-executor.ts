@@ -257,6 +257,9 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
   timer.unref();
 
   const unavailable = (message: string) => new ExecutorUnavailableError(message, retryAfterMs);
+  // Before the job exists anywhere: the work may safely run elsewhere (RELAY_QUEUE_FALLBACK).
+  const unreachable = (message: string) =>
+    new ExecutorUnavailableError(message, retryAfterMs, { unreachable: true });
 
   async function execute(
     task: ExecutionTask,
@@ -267,10 +270,10 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
     const onEvent = advisoryEventListener(runOptions.onEvent);
     if (closed) throw unavailable("the queue executor is closed");
     if (redisProblem !== undefined || redis.status !== "ready")
-      throw unavailable(
+      throw unreachable(
         `the execution queue's Redis is unavailable: ${redisProblem ?? redis.status}`,
       );
-    if (noWorkers()) throw unavailable("no queue worker is online (relay-server worker)");
+    if (noWorkers()) throw unreachable("no queue worker is online (relay-server worker)");
     if (signal?.aborted) return cancelledResult(0, "before it was queued");
 
     const jobId = randomUUID();
@@ -283,7 +286,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
         "the module hand-off",
       );
     } catch (error) {
-      throw unavailable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
+      throw unreachable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
     }
     let admission: Awaited<ReturnType<typeof admitJob>>;
     try {
@@ -301,7 +304,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
         "admission",
       );
     } catch (error) {
-      throw unavailable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
+      throw unreachable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
     }
     if (!admission.admitted) {
       if (admission.reason === "user_full") {

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import type { ExecutionTask, ExecutorEvent } from "@wasm-relay/core";
 import { ExecutorUnavailableError } from "@wasm-relay/core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -119,15 +120,60 @@ describe("queue executor and worker", () => {
       .execute(await task("calculator", [1, 3], { userId: "a" }))
       .catch((error: unknown) => error);
     expect(perUser).toBeInstanceOf(ExecutorUnavailableError);
-    expect(perUser).toMatchObject({ perCaller: true });
+    expect(perUser).toMatchObject({ perCaller: true, unreachable: false });
     queued.push(executor.execute(await task("calculator", [1, 4], { userId: "b" })));
     const total = await executor
       .execute(await task("calculator", [1, 5], { userId: "c" }))
       .catch((error: unknown) => error);
     expect(total).toBeInstanceOf(ExecutorUnavailableError);
-    expect(total).toMatchObject({ perCaller: false, message: expect.stringContaining("full") });
+    // Full is not unreachable: RELAY_QUEUE_FALLBACK=local must not run it in the relay instead.
+    expect(total).toMatchObject({
+      perCaller: false,
+      unreachable: false,
+      message: expect.stringContaining("full"),
+    });
     const results = await Promise.all([blocker, ...queued]);
     expect(results.map((result) => result.success)).toEqual([false, true, true, true]);
+  });
+
+  it("refuses as unreachable (never queued) when its Redis connection drops, whenever the close is noticed", async () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    // A TCP relay in front of the shared Redis, so that this test can cut only its own connections.
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as AddressInfo).port;
+    const executor = createQueueExecutor({
+      redisUrl: `redis://127.0.0.1:${port}`,
+      prefix,
+      requireWorkers: false,
+    });
+    opened.push(executor);
+    await executor.ready();
+    proxy.close();
+    for (const socket of sockets) socket.destroy();
+    const outcomes = await Promise.all(
+      [0, 5, 50, 500].map(async (delayMs) => {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return executor
+          .execute(await task("calculator", [1, 1], { requestId: `down-${delayMs}` }))
+          .catch((error: unknown) => error);
+      }),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome).toBeInstanceOf(ExecutorUnavailableError);
+      expect(outcome).toMatchObject({ unreachable: true, perCaller: false });
+    }
   });
 
   it("cancels a waiting job (removed from the queue) and a running one (its worker stops it)", async () => {

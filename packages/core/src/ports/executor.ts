@@ -132,10 +132,22 @@ export class ExecutorUnavailableError extends Error {
    * 429 instead of 503. @default false
    */
   readonly perCaller: boolean;
-  constructor(message: string, retryAfterMs = 1000, options: { perCaller?: boolean } = {}) {
+  /**
+   * True when the executor's backend cannot be reached at all (its Redis is down, no worker is
+   * online), as opposed to reachable but full: a deployment may run such work elsewhere
+   * (`RELAY_QUEUE_FALLBACK=local`). Set by the thrower from the failure itself, so that it does
+   * not depend on when a connection's close event is noticed. @default false
+   */
+  readonly unreachable: boolean;
+  constructor(
+    message: string,
+    retryAfterMs = 1000,
+    options: { perCaller?: boolean; unreachable?: boolean } = {},
+  ) {
     super(message);
     this.retryAfterMs = retryAfterMs;
     this.perCaller = options.perCaller ?? false;
+    this.unreachable = options.unreachable ?? false;
   }
 }
 

@@ -52,11 +52,10 @@ export function buildQueueExecutor(
         fellBack = false;
         return result;
       } catch (error) {
-        const unavailable =
-          error instanceof ExecutorUnavailableError &&
-          !error.perCaller &&
-          owned.stats().unavailableReason !== undefined;
-        if (!useLocal || !unavailable) throw error;
+        // Decided by the error, not by stats(): a command can fail on a dead socket before the
+        // connection's close event has been handled.
+        const unreachable = error instanceof ExecutorUnavailableError && error.unreachable;
+        if (!useLocal || !unreachable) throw error;
         fellBack = true;
         local ??= createSandboxExecutor({ workers: config.RELAY_WORKERS });
         return local.execute(task, options);
