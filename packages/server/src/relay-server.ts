@@ -260,6 +260,7 @@ async function buildModuleSystem(
     gatewayTimeoutMs: config.RELAY_GATEWAY_TIMEOUT,
     maxModuleBytes: config.RELAY_MAX_MODULE_BYTES,
     cacheBytes: config.RELAY_MODULE_CACHE_BYTES,
+    functionSettingsMax: config.RELAY_FUNCTION_SETTINGS_MAX,
     store: options.parts.moduleStore,
     registry: options.parts.glyphRegistry,
     metrics: options.metrics,

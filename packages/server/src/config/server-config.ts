@@ -173,6 +173,12 @@ export const serverEnvironmentSchema = z.object({
   RELAY_MODULE_STORE_DIR: optionalText,
   /** JSON file of the glyph:// registry. Unset: Redis when `REDIS_URL` is set, else memory. */
   RELAY_GLYPH_REGISTRY_FILE: optionalText,
+  /**
+   * Most `name@tag` function settings kept in memory (without `REDIS_URL`); publishing the
+   * settings of one more tag is refused with 507 `function-settings-full`, and nothing is
+   * published. Replacing or removing a tag's settings is always accepted. @default 100000
+   */
+  RELAY_FUNCTION_SETTINGS_MAX: integer("RELAY_FUNCTION_SETTINGS_MAX", 100_000),
   /** Comma-separated base URLs of trustless IPFS gateways, tried in order. @default none */
   RELAY_IPFS_GATEWAYS: commaList(
     "RELAY_IPFS_GATEWAYS",

@@ -6,6 +6,7 @@ import { testKeyPrefix } from "../../test/redis/test-key-prefix.js";
 import {
   createMemoryFunctionSettingsStore,
   type FunctionSettingsStore,
+  FunctionSettingsStoreFullError,
 } from "./function-settings-store.js";
 import { createRedisFunctionSettingsStore } from "./redis-function-settings-store.js";
 
@@ -32,6 +33,13 @@ function storeCases(label: string, open: () => FunctionSettingsStore) {
       expect(Object.keys(await store.list("calc"))).toEqual(["2"]);
       expect(await store.list("nothing")).toEqual({});
     });
+
+    it("has room for a new name@tag below its bound and always for an existing one", async () => {
+      const store = open();
+      expect(await store.hasRoom("room", "1")).toBe(true);
+      await store.set("room", "1", {});
+      expect(await store.hasRoom("room", "1")).toBe(true);
+    });
   });
 }
 
@@ -46,6 +54,38 @@ describe("memory function settings store bounds", () => {
     await store.set("a", "1", { anonymous: true });
     await store.set("a", "2", undefined);
     await store.set("b", "1", {});
+  });
+
+  it("throws FunctionSettingsStoreFullError naming the bound, and writes nothing", async () => {
+    const store = createMemoryFunctionSettingsStore(1);
+    await store.set("a", "1", {});
+    const refused = await store.set("b", "1", { anonymous: true }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(FunctionSettingsStoreFullError);
+    expect(refused).toMatchObject({ name: "FunctionSettingsStoreFullError", maxEntries: 1 });
+    expect((refused as Error).message).toContain("1 tags");
+    expect(await store.get("b", "1")).toBeUndefined();
+    expect(await store.list("b")).toEqual({});
+  });
+
+  it("hasRoom: false for a new name@tag when full, true for an existing one or after a removal", async () => {
+    const store = createMemoryFunctionSettingsStore(2);
+    await store.set("a", "1", {});
+    expect(await store.hasRoom("b", "1")).toBe(true);
+    await store.set("a", "2", {});
+    expect(await store.hasRoom("b", "1")).toBe(false);
+    expect(await store.hasRoom("a", "3")).toBe(false);
+    expect(await store.hasRoom("a", "1")).toBe(true);
+    expect(await store.hasRoom("a", "2")).toBe(true);
+    await store.set("a", "1", undefined);
+    expect(await store.hasRoom("b", "1")).toBe(true);
+  });
+
+  it("refuses a bound that is not a positive integer", () => {
+    expect(() => createMemoryFunctionSettingsStore(0)).toThrow(RangeError);
+    expect(() => createMemoryFunctionSettingsStore(1.5)).toThrow(RangeError);
   });
 });
 

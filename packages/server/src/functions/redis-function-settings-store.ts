@@ -7,7 +7,8 @@ import type { FunctionSettingsStore } from "./function-settings-store.js";
  * Keeps function settings in Redis, beside the glyph registry: one hash per name,
  * `<prefix>glyph:<name>:functions` (tag → settings as JSON), so that every relay on the same
  * Redis serves a tag the same way. What is read back is parsed again: a value that no longer
- * matches the schema counts as no settings.
+ * matches the schema counts as no settings. Unbounded here (Redis `maxmemory` bounds it): it always
+ * has room.
  */
 export function createRedisFunctionSettingsStore(options: {
   redis: Pick<Redis, "hget" | "hset" | "hdel" | "hgetall">;
@@ -40,6 +41,9 @@ export function createRedisFunctionSettingsStore(options: {
         if (settings) entries[tag] = settings;
       }
       return entries;
+    },
+    async hasRoom() {
+      return true;
     },
   };
 }

@@ -36,6 +36,11 @@ export interface CreateModuleResolverOptions {
   maxModuleBytes: number;
   /** In-memory cache budget (`RELAY_MODULE_CACHE_BYTES`). @unit bytes */
   cacheBytes: number;
+  /**
+   * Most `name@tag` entries of the memory function settings store, used without Redis
+   * (`RELAY_FUNCTION_SETTINGS_MAX`). @default 100000
+   */
+  functionSettingsMax?: number | undefined;
   /** Given store, instead of the configured one. */
   store?: ModuleStore | undefined;
   /** Given registry, instead of the configured one. */
@@ -97,6 +102,6 @@ export async function createModuleResolver(
   }
   const functionSettings = options.redis
     ? createRedisFunctionSettingsStore({ redis: options.redis, keyPrefix: options.redisKeyPrefix })
-    : createMemoryFunctionSettingsStore();
+    : createMemoryFunctionSettingsStore(options.functionSettingsMax);
   return Object.assign(resolver, { reservedGlyphNames: seeded.reservedNames, functionSettings });
 }

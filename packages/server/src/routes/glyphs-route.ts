@@ -2,8 +2,11 @@ import type { Authorizer } from "@wasm-relay/core";
 import { GLYPH_PATTERN, parseModuleReference, zodIssuesToDetails } from "@wasm-relay/core";
 import { requirePermission } from "../authorization/require-permission.js";
 import { type FunctionSettings, functionSettingsSchema } from "../functions/function-settings.js";
-import type { FunctionSettingsStore } from "../functions/function-settings-store.js";
-import { httpProblem } from "../http/http-problem.js";
+import {
+  type FunctionSettingsStore,
+  FunctionSettingsStoreFullError,
+} from "../functions/function-settings-store.js";
+import { type HttpProblem, httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { defineRoute, pathParameter, schemaComponent } from "../http/route-definition.js";
 import type { RouteContext, RouteHandler } from "../http/route-table.js";
@@ -35,6 +38,31 @@ function glyphName(parameters: RouteContext["parameters"]): string {
   return parameters.scope === undefined ? name : `${parameters.scope}/${name}`;
 }
 
+/**
+ * 507 `function-settings-full`: the settings of one more `name@tag` do not fit in the store.
+ * @param maxEntries the store's bound (`RELAY_FUNCTION_SETTINGS_MAX`), in `name@tag` entries.
+ * @param published whether the tag was published all the same (another publication filled the
+ * store between the check and the write): it then points at the CID, without function settings.
+ */
+function settingsFullProblem(
+  reference: string,
+  maxEntries: number | undefined,
+  published: boolean,
+): HttpProblem {
+  const bound =
+    maxEntries === undefined
+      ? "RELAY_FUNCTION_SETTINGS_MAX"
+      : `RELAY_FUNCTION_SETTINGS_MAX = ${maxEntries}`;
+  const outcome = published
+    ? `${reference} was published without function settings`
+    : `nothing was published`;
+  return httpProblem(507, "function-settings-full", "Function settings store full", {
+    detail: `the function settings store is full (${bound} name@tag entries): no room for the settings of ${reference}, ${outcome}; remove another tag's settings ("function": null) or raise RELAY_FUNCTION_SETTINGS_MAX`,
+    details: [{ path: "function", message: "no room for the settings of one more tag" }],
+    ...(maxEntries === undefined ? {} : { max_entries: maxEntries }),
+  });
+}
+
 function invalid(path: string, message: string) {
   return httpProblem(400, "invalid-request", "Invalid request", {
     detail: `${path}: ${message}`,
@@ -49,7 +77,9 @@ function invalid(path: string, message: string) {
  * authorizer (`publish_glyph`) is asked, the rules of {@link glyphPublisher} apply: reserved
  * names and the `relay:operator` owner are the operator role's, `@scope/…` is its user's. All of
  * this happens before the CID is resolved: a refused caller makes the relay fetch nothing.
- * Answers 201 when this claimed the name, 200 when the owner moved or added a tag.
+ * Answers 201 when this claimed the name, 200 when the owner moved or added a tag. Settings of a
+ * tag that has none yet need room in {@link FunctionSettingsStore}: when it is full, the answer
+ * is 507 `function-settings-full` and nothing is published.
  */
 export function publishGlyphRoute(options: {
   resolver: LayeredModuleResolver;
@@ -62,6 +92,11 @@ export function publishGlyphRoute(options: {
   reservedNames?: ReadonlySet<string> | undefined;
   /** Where the `function` member of a publication goes. */
   functionSettings: FunctionSettingsStore;
+  /**
+   * The bound of `functionSettings` (`RELAY_FUNCTION_SETTINGS_MAX`), named by the 507 when it
+   * is full. @unit `name@tag` entries @default not named
+   */
+  functionSettingsMax?: number | undefined;
 }): RouteHandler {
   const rules = {
     operatorRole: options.operatorRole ?? DEFAULT_OPERATOR_ROLE,
@@ -96,6 +131,10 @@ export function publishGlyphRoute(options: {
     } catch (error) {
       throw resolutionProblem(error, cid, "cid") ?? error;
     }
+    // Asked before publishing, so that a full store refuses with nothing published.
+    if (settings && !(await options.functionSettings.hasRoom(name, tag))) {
+      throw settingsFullProblem(reference, options.functionSettingsMax, false);
+    }
     const result = await options.resolver.registry.publish({
       name,
       tag,
@@ -110,8 +149,17 @@ export function publishGlyphRoute(options: {
       });
     }
     // The owner's settings of the tag's function endpoint: written once the publication is theirs.
-    if (settings !== undefined)
-      await options.functionSettings.set(name, tag, settings ?? undefined);
+    if (settings !== undefined) {
+      try {
+        await options.functionSettings.set(name, tag, settings ?? undefined);
+      } catch (error) {
+        // Another publication took the last room since hasRoom: still a 507, never a 500.
+        if (error instanceof FunctionSettingsStoreFullError) {
+          throw settingsFullProblem(reference, error.maxEntries, true);
+        }
+        throw error;
+      }
+    }
     writeJson(response, result.claimed ? 201 : 200, {
       name,
       tag,
@@ -207,6 +255,9 @@ function publishGlyphRouteDefinition(scoped: boolean) {
       "415": problemResponse("The body is not `application/json`."),
       "422": problemResponse("The module's bytes failed verification."),
       "500": internalErrorResponse,
+      "507": problemResponse(
+        "`function-settings-full`: the body has a `function` member for a tag without settings and the in-memory settings store holds `RELAY_FUNCTION_SETTINGS_MAX` tags; nothing was published (unless another publication took the last room meanwhile: the tag is then published without settings, as the detail says).",
+      ),
     },
     handler: (dependencies) =>
       publishGlyphRoute({
@@ -217,6 +268,7 @@ function publishGlyphRouteDefinition(scoped: boolean) {
         operatorRole: dependencies.config.RELAY_OPERATOR_ROLE,
         reservedNames: dependencies.resolver.reservedGlyphNames,
         functionSettings: dependencies.resolver.functionSettings,
+        functionSettingsMax: dependencies.config.RELAY_FUNCTION_SETTINGS_MAX,
       }),
   });
 }
