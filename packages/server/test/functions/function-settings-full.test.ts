@@ -76,4 +76,30 @@ describe("a full function settings store (RELAY_FUNCTION_SETTINGS_MAX=2)", () =>
     expect(now.status).toBe(200);
     expect(Object.keys((await record()).functions).sort()).toEqual(["1", "3"]);
   });
+
+  it("two publications racing for the last room: one gets it, the other a 507 that says what happened, never a 500", async () => {
+    // State after the test above: tags 1 and 3 hold the two rooms; free one, then race for it.
+    expect((await publish("3", { cid: adderCid, function: null })).status).toBe(200);
+    const [first, second] = await Promise.all([
+      publish("race-a", { cid: adderCid, function: { anonymous: true } }),
+      publish("race-b", { cid: adderCid, function: { anonymous: true } }),
+    ]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual([200, 507]);
+    const loser = first.status === 507 ? "race-a" : "race-b";
+    const winner = loser === "race-a" ? "race-b" : "race-a";
+    const problem = (await (first.status === 507 ? first : second).json()) as { detail: string };
+    const after = await record();
+    expect(Object.keys(after.functions).sort()).toEqual(["1", winner]);
+    // Refused at the check: nothing published; refused at the write (both passed the check):
+    // published without settings. The detail says which, and the registry agrees.
+    if (problem.detail.includes("nothing was published")) {
+      expect(after.tags).not.toHaveProperty(loser);
+    } else {
+      expect(problem.detail).toContain(
+        `glyph://${name}@${loser} was published without function settings`,
+      );
+      expect(after.tags).toHaveProperty(loser, adderCid);
+    }
+  });
 });
