@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canStartRedisServer } from "./locate-redis.js";
@@ -15,17 +16,40 @@ interface Answer {
   body: string;
 }
 
-async function post(baseUrl: string, userId: string, inputs: number[]): Promise<Answer> {
-  const response = await fetch(`${baseUrl}/intent/execute-wasm`, {
-    method: "POST",
-    headers: { "content-type": "application/json", user_id: userId },
-    body: JSON.stringify({ cid: CALCULATOR_CID, inputs }),
+// At most 100 connections per relay: a burst of 1,000 opened as 1,000 sockets at once overflowed
+// the listen backlog of a loaded machine ("other side closed"), which says nothing of the limits.
+const agent = new Agent({ keepAlive: true, maxSockets: 100 });
+
+function post(baseUrl: string, userId: string, inputs: number[]): Promise<Answer> {
+  const body = JSON.stringify({ cid: CALCULATOR_CID, inputs });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${baseUrl}/intent/execute-wasm`,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          user_id: userId,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            replayed: response.headers["idempotent-replayed"] === "true",
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
+    request.on("error", reject);
+    request.end(body);
   });
-  return {
-    status: response.status,
-    replayed: response.headers.get("idempotent-replayed") === "true",
-    body: await response.text(),
-  };
 }
 
 /** Sum of one counter over its labels, from a relay's /metrics. */
@@ -97,6 +121,7 @@ describe.skipIf(!canStartRedisServer())(
     afterAll(async () => {
       await Promise.all([...relays.open, ...relays.limited].map((relay) => relay.stop()));
       control?.disconnect();
+      agent.destroy();
       await redis?.stop();
     }, 30_000);
 
