@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import type { Clock } from "../ports/clock.js";
 import { systemClock } from "../ports/clock.js";
 import type { ResultCache, ResultCacheRecord } from "../ports/result-cache.js";
+import { utf8Length } from "../text/utf8-length.js";
 
 /** Options of {@link createMemoryResultCache}. */
 export interface MemoryResultCacheOptions {
@@ -15,12 +16,12 @@ export interface MemoryResultCacheOptions {
   clock?: Clock;
 }
 
+// The record is kept as its JSON text: one serialisation measures it and copies it (a stored
+// record cannot change under the cache), and a miss-only workload pays no deep copy.
 interface Entry {
-  record: ResultCacheRecord;
+  text: string;
   expiresAt: number;
 }
-
-const encoder = new TextEncoder();
 
 /**
  * In-process {@link ResultCache}: records in an LRU bounded by bytes, each with its TTL; claims
@@ -44,19 +45,16 @@ export function createMemoryResultCache(options: MemoryResultCacheOptions = {}):
         records.delete(key);
         return undefined;
       }
-      return structuredClone(entry.record);
+      return JSON.parse(entry.text) as ResultCacheRecord;
     },
     async set(key, record, ttlMs) {
-      const size = encoder.encode(JSON.stringify(record)).length + key.length;
+      const text = JSON.stringify(record);
+      const size = utf8Length(text) + key.length;
       if (size > maxBytes || ttlMs <= 0) {
         records.delete(key);
         return;
       }
-      records.set(
-        key,
-        { record: structuredClone(record), expiresAt: clock.now() + ttlMs },
-        { size },
-      );
+      records.set(key, { text, expiresAt: clock.now() + ttlMs }, { size });
     },
     async claim(key, holdMs) {
       const now = clock.now();

@@ -52,7 +52,12 @@ export interface PipelineOptions {
    * Aborted when a cancel (`relay.cancel`, from this relay or another) reached this execution:
    * set by the cancellation step once the call holds its idempotency lease.
    */
-  cancellation?: AbortSignal | undefined;
+  cancellation?: CancellationFlag | undefined;
+}
+
+/** Whether a cancel reached the call (read where the run's outcome is decided). */
+export interface CancellationFlag {
+  readonly aborted: boolean;
 }
 
 /** What a call starts with. */

@@ -28,7 +28,16 @@ export function trackCancellation(
   ports: Pick<PipelinePorts, "config" | "cancellation" | "metrics">,
   context: GatedContext,
 ): CancellationTracking {
+  // One controller serves the run's signal: the caller's signal (a closed connection) and a
+  // cancel both abort it; the flag tells a cancel apart.
+  const cancelled = { aborted: false };
   const controller = new AbortController();
+  const callerSignal = context.options.signal;
+  if (callerSignal?.aborted) controller.abort(callerSignal.reason);
+  else
+    callerSignal?.addEventListener("abort", () => controller.abort(callerSignal.reason), {
+      once: true,
+    });
   const bound = context.policy.max_time + ports.config.idempotencyMarginMs;
   let handle: TrackedExecution | undefined;
   const tracked = ports.cancellation
@@ -38,7 +47,10 @@ export function trackCancellation(
         userId: context.identity.userId,
         idempotencyKey: context.explicitKey,
       },
-      () => controller.abort(new ExecutionCancelledError(context.requestId)),
+      () => {
+        cancelled.aborted = true;
+        controller.abort(new ExecutionCancelledError(context.requestId));
+      },
       { runningTtlMs: 2 * bound, finishedTtlMs: ports.config.idempotencyTtlMs },
     )
     .then(
@@ -49,11 +61,7 @@ export function trackCancellation(
         ports.metrics.increment(CANCELLATION_REGISTRY_FAILED_METRIC, { operation: "track" });
       },
     );
-  context.options = {
-    ...context.options,
-    cancellation: controller.signal,
-    signal: eitherSignal(context.options.signal, controller.signal),
-  };
+  context.options = { ...context.options, cancellation: cancelled, signal: controller.signal };
   let finished: Promise<void> | undefined;
   return {
     tracked,
@@ -66,15 +74,4 @@ export function trackCancellation(
       return finished;
     },
   };
-}
-
-/** A signal aborted when either is, with the first one's reason. */
-function eitherSignal(first: AbortSignal | undefined, second: AbortSignal): AbortSignal {
-  if (!first) return second;
-  if (first.aborted) return first;
-  const controller = new AbortController();
-  const forward = (source: AbortSignal) => () => controller.abort(source.reason);
-  first.addEventListener("abort", forward(first), { once: true });
-  second.addEventListener("abort", forward(second), { once: true });
-  return controller.signal;
 }
