@@ -261,11 +261,44 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
   const unreachable = (message: string) =>
     new ExecutorUnavailableError(message, retryAfterMs, { unreachable: true });
 
+  /**
+   * After `startWithinMs`, removes the job if it is still waiting (a job a worker holds cannot
+   * be removed: it runs now) and rejects its call with ExecutorUnavailableError: a later start
+   * could outlast the run's idempotency lease (see ExecutorRunOptions.startWithinMs).
+   */
+  function withdrawIfNotStarted(jobId: string, startWithinMs: number | undefined) {
+    if (startWithinMs === undefined || !Number.isFinite(startWithinMs)) return undefined;
+    const timer = setTimeout(
+      () => {
+        if (waiters.get(jobId)?.startedAt !== undefined) return;
+        queue.remove(jobId).then(
+          async (removed) => {
+            const waiter = waiters.get(jobId);
+            if (removed !== 1 || !waiter) return;
+            waiters.delete(jobId);
+            await leaveLane(redis, layout, jobId).catch(() => false);
+            waiter.reject(
+              unavailable(
+                `the job did not start in time (${Math.max(0, Math.round(startWithinMs))} ms after it was queued): a later start could outlast its idempotency lease`,
+              ),
+            );
+          },
+          () => {},
+        );
+      },
+      Math.max(0, startWithinMs),
+    );
+    timer.unref();
+    return timer;
+  }
+
   async function execute(
     task: ExecutionTask,
     runOptions: ExecutorRunOptions = {},
   ): Promise<ExecutionResult> {
     const { signal } = runOptions;
+    const startBy =
+      runOptions.startWithinMs === undefined ? undefined : Date.now() + runOptions.startWithinMs;
     // A throwing listener must not break the executor's bookkeeping.
     const onEvent = advisoryEventListener(runOptions.onEvent);
     if (closed) throw unavailable("the queue executor is closed");
@@ -389,9 +422,14 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       );
     };
     signal?.addEventListener("abort", onAbort, { once: true });
+    const startTimer = withdrawIfNotStarted(
+      jobId,
+      startBy === undefined ? undefined : startBy - Date.now(),
+    );
     try {
       return await result;
     } finally {
+      clearTimeout(startTimer);
       signal?.removeEventListener("abort", onAbort);
     }
   }

@@ -176,6 +176,33 @@ describe("queue executor and worker", () => {
     }
   });
 
+  it("withdraws a job that has not started within startWithinMs: removed, never run, ExecutorUnavailableError", async () => {
+    const { executor } = await setUp();
+    const blocker = executor.execute(
+      await task("spin", [], { requestId: "blocker", policy: { ...policy, max_time: 3000 } }),
+    );
+    await expect.poll(() => executor.stats().busy, { timeout: 10_000 }).toBe(1);
+    const events: ExecutorEvent[] = [];
+    const late = await executor
+      .execute(await task("calculator", [2, 3], { requestId: "late", userId: "b" }), {
+        startWithinMs: 300,
+        onEvent: (event) => events.push(event),
+      })
+      .catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(ExecutorUnavailableError);
+    expect(late).toMatchObject({ perCaller: false, unreachable: false });
+    expect((late as Error).message).toMatch(/idempotency lease/);
+    expect(events.some((event) => event.type === "started")).toBe(false);
+    await expect.poll(() => executor.stats().queued, { timeout: 5000 }).toBe(0);
+    expect((await blocker).success).toBe(false);
+    // A job that starts within its bound runs as usual.
+    await expect(
+      executor.execute(await task("calculator", [2, 3], { requestId: "in-time" }), {
+        startWithinMs: 5000,
+      }),
+    ).resolves.toMatchObject({ success: true, output: 5 });
+  });
+
   it("cancels a waiting job (removed from the queue) and a running one (its worker stops it)", async () => {
     const { executor } = await setUp();
     const running = new AbortController();

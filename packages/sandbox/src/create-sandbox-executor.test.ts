@@ -105,6 +105,34 @@ describe("createSandboxExecutor: numeric ABI", () => {
     }
   });
 
+  it("withdraws a task still waiting for a worker after startWithinMs: never started, ExecutorUnavailableError", async () => {
+    const small = createSandboxExecutor({ workers: 1, inline: false });
+    try {
+      const blocker = small.execute(
+        taskFor(spin, [], { policy: { max_time: 3000, max_gas: Number.MAX_SAFE_INTEGER } }),
+      );
+      await expect.poll(() => small.stats().busy, { timeout: 5000 }).toBe(1);
+      const events: ExecutorEvent[] = [];
+      const late = await small
+        .execute(taskFor(calculator, [2, 3]), {
+          startWithinMs: 150,
+          onEvent: (event) => events.push(event),
+        })
+        .catch((error: unknown) => error);
+      expect(late).toBeInstanceOf(ExecutorUnavailableError);
+      expect((late as Error).message).toMatch(/idempotency lease/);
+      expect(events.map((event) => event.type)).toEqual(["queued"]);
+      expect(small.stats()).toMatchObject({ queued: 0, busy: 1 });
+      await blocker;
+      // A task that starts within its bound runs as usual.
+      await expect(
+        small.execute(taskFor(calculator, [2, 3]), { startWithinMs: 150 }),
+      ).resolves.toMatchObject({ success: true, output: 5 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it("rejects with the abort reason when the signal aborts a running task", async () => {
     const controller = new AbortController();
     const running = executor.execute(

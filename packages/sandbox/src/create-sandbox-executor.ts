@@ -287,9 +287,11 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
     return new Promise<ExecutionResult>((resolve, reject) => {
       let startedAt = 0;
       let progressTimer: ReturnType<typeof setInterval> | undefined;
+      let startTimer: ReturnType<typeof setTimeout> | undefined;
       let lastProgress = -1;
       const cleanup = () => {
         if (progressTimer) clearInterval(progressTimer);
+        clearTimeout(startTimer);
         signal?.removeEventListener("abort", onAbort);
         completed++;
       };
@@ -309,6 +311,7 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
           ...(shareCompiled ? { shareCompiled } : {}),
         },
         onStart(workerIndex, gasSpent) {
+          clearTimeout(startTimer);
           startedAt = performance.now();
           onEvent?.({ type: "started", executorNode: `${nodeName}/worker-${workerIndex + 1}` });
           if (onEvent) {
@@ -349,6 +352,24 @@ export function createSandboxExecutor(options: SandboxExecutorOptions = {}): San
       signal?.addEventListener("abort", onAbort, { once: true });
       const position = pool.submit(job);
       onEvent?.({ type: "queued", position });
+      const { startWithinMs } = executeOptions;
+      if (startWithinMs !== undefined && Number.isFinite(startWithinMs)) {
+        // Still waiting for a worker then: withdrawn, never run (see ExecutorRunOptions).
+        startTimer = setTimeout(
+          () => {
+            if (!pool.withdraw(job)) return;
+            cleanup();
+            reject(
+              new ExecutorUnavailableError(
+                `no sandbox worker was free within ${Math.max(0, Math.round(startWithinMs))} ms: a later start could outlast the run's idempotency lease`,
+                options.retryAfterMs ?? 1000,
+              ),
+            );
+          },
+          Math.max(0, startWithinMs),
+        );
+        startTimer.unref?.();
+      }
     });
   }
 

@@ -3,7 +3,12 @@ import type { IdempotencyRecord, IdempotencyStore } from "../ports/idempotency-s
 
 /** What the gate decided for a request under an idempotency key. */
 export type GateResult =
-  | { state: "acquired"; leaseToken: string }
+  | {
+      state: "acquired";
+      leaseToken: string;
+      /** When the acquiring call was sent: the lease ends no later than this plus `leaseMs`. @unit epoch milliseconds */
+      leasedAt: number;
+    }
   | { state: "replay"; record: IdempotencyRecord }
   | { state: "mismatch" }
   | { state: "in_progress" };
@@ -32,8 +37,9 @@ export async function passIdempotencyGate(
   const deadline = clock.now() + parameters.waitMs;
   let pause = 10;
   for (;;) {
+    const sentAt = clock.now();
     const begun = await store.begin(parameters.key, parameters.fingerprint, parameters.leaseMs);
-    if (begun.state === "acquired") return begun;
+    if (begun.state === "acquired") return { ...begun, leasedAt: sentAt };
     if (begun.state === "completed") {
       return begun.record.fingerprint === parameters.fingerprint
         ? { state: "replay", record: begun.record }

@@ -99,6 +99,15 @@ export interface ExecutorRunOptions {
   signal?: AbortSignal | undefined;
   /** Receives queue position, start and progress. */
   onEvent?: ((event: ExecutorEvent) => void) | undefined;
+  /**
+   * Longest wait for the run to start (a free worker, a queue slot). A task still waiting then
+   * is withdrawn, never run, and the call rejects with {@link ExecutorUnavailableError} (the
+   * caller may retry). The pipeline sets it so that a run always ends inside its idempotency
+   * lease: a run that started later could outlast the lease, and a retry under the same key
+   * would then run the module a second time. Zero or less: start at once or not at all.
+   * @unit milliseconds @default no bound
+   */
+  startWithinMs?: number | undefined;
 }
 
 /**

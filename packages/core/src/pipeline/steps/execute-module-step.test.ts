@@ -39,6 +39,28 @@ describe("executeModule", () => {
     });
   });
 
+  it("bounds the run's start so that it ends inside its idempotency lease (startWithinMs)", async () => {
+    const { ports } = testPorts();
+    const seen: (number | undefined)[] = [];
+    ports.executor = {
+      async execute(_task, options) {
+        seen.push(options?.startWithinMs);
+        return { success: true, output: 1, gasUsed: 1, durationMs: 1 };
+      },
+    };
+    const context = await runnable(ports);
+    const { max_time } = context.authorizedPolicy;
+    const margin = ports.config.idempotencyMarginMs;
+    await executeModule(ports, context);
+    // The lease is 2 × (max_time + margin) from leasedAt; the run needs max_time, the record the margin.
+    expect(seen[0]).toBe(context.leaseMs - max_time - margin);
+    expect(seen[0]).toBe(max_time + margin);
+    // Time spent since the lease was taken (a cache wait, say) comes off the bound.
+    await ports.clock.sleep(4000);
+    await executeModule(ports, await runnable(ports));
+    expect(seen[1]).toBe(max_time + margin - 4000);
+  });
+
   it("an executor that cannot take the work stops the call as unavailable", async () => {
     const { ports, metrics } = testPorts();
     ports.executor = {

@@ -83,6 +83,7 @@ export async function executeModule(
       {
         signal: context.options.signal,
         onEvent: (event) => events?.fromExecutor(event, ports.config.nodeName),
+        startWithinMs: latestStartMs(context, ports.config.idempotencyMarginMs, ports.clock.now()),
       },
     );
   } catch (error) {
@@ -111,4 +112,17 @@ export async function executeModule(
   if (cancellation?.aborted) result = cancelledResult(requestId, ports.clock.now() - startedAt);
   const response = toResponse(result, requestId, module.cid, ports.clock.now());
   return Object.assign(context, { response, peakMemory: result.memoryBytes });
+}
+
+/**
+ * How long the run may still wait to start so that it ends inside its idempotency lease, with
+ * `marginMs` left for recording its result: the lease's end, less `max_time`, less the margin.
+ * @unit milliseconds
+ */
+export function latestStartMs(
+  context: Pick<RunnableContext, "leasedAt" | "leaseMs" | "authorizedPolicy">,
+  marginMs: number,
+  now: number,
+): number {
+  return context.leasedAt + context.leaseMs - context.authorizedPolicy.max_time - marginMs - now;
 }

@@ -27,10 +27,11 @@ export async function passIdempotency(
     context.explicitKey ?? requestId,
   );
   const bound = context.policy.max_time + ports.config.idempotencyMarginMs;
+  const leaseMs = 2 * bound;
   const gate = await passIdempotencyGate(ports.idempotencyStore, ports.clock, {
     key: idempotencyKey,
     fingerprint: requestId,
-    leaseMs: 2 * bound,
+    leaseMs,
     waitMs: bound,
     signal: context.options.signal,
   });
@@ -42,5 +43,10 @@ export async function passIdempotency(
     return stop({ kind: "idempotency_mismatch", requestId, rateLimit });
   if (gate.state === "in_progress")
     return stop({ kind: "idempotency_in_progress", requestId, rateLimit });
-  return Object.assign(context, { idempotencyKey, leaseToken: gate.leaseToken });
+  return Object.assign(context, {
+    idempotencyKey,
+    leaseToken: gate.leaseToken,
+    leasedAt: gate.leasedAt,
+    leaseMs,
+  });
 }

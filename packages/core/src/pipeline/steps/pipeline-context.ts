@@ -105,6 +105,10 @@ export interface GatedContext extends ResolvedContext {
   /** The scoped idempotency key. */
   idempotencyKey: string;
   leaseToken: string;
+  /** When the lease was taken (the pipeline's clock). @unit epoch milliseconds */
+  leasedAt: number;
+  /** How long the lease lasts from `leasedAt`. @unit milliseconds */
+  leaseMs: number;
 }
 
 /** After the `requested` bus event: the execution's events publisher, when there is a bus. */

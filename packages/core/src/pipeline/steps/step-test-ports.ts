@@ -103,5 +103,7 @@ export function gatedContext(
     requestId: "r1",
     idempotencyKey: "5:alice:r1",
     leaseToken: "lease",
+    leasedAt: Date.UTC(2026, 0, 1),
+    leaseMs: 2 * (context.policy.max_time + 10_000),
   };
 }
