@@ -321,6 +321,8 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
     } catch (error) {
       throw unreachable(`the execution queue's Redis is unavailable: ${(error as Error).message}`);
     }
+    // Measured before admission, which records the job's start on Redis' clock: errs short.
+    const startWithinMs = startBy === undefined ? undefined : startBy - Date.now();
     let admission: Awaited<ReturnType<typeof admitJob>>;
     try {
       admission = await withTimeout(
@@ -367,6 +369,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       ...(task.deterministic !== undefined ? { deterministic: task.deterministic } : {}),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       queuedAt,
+      ...(startWithinMs !== undefined ? { startWithinMs } : {}),
     };
     const result = new Promise<ExecutionResult>((resolve, reject) => {
       waiters.set(jobId, {

@@ -5,7 +5,7 @@ import {
   type SandboxExecutor,
   type SandboxExecutorOptions,
 } from "@wasm-relay/sandbox";
-import { type Job, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { cancelledResult } from "./cancelled-result.js";
 import type { ExecutionJobData, ExecutionJobProgress } from "./execution-job.js";
@@ -115,7 +115,18 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
     const controller = new AbortController();
     running.set(job.id!, controller);
     try {
-      await leaveLane(redis, layout, job.id!, { priority: data.priority, tag: data.fairTag });
+      const { late } = await leaveLane(redis, layout, job.id!, {
+        priority: data.priority,
+        tag: data.fairTag,
+        startWithinMs: data.startWithinMs,
+      });
+      if (late) {
+        // Its relay withdraws such a job; when that relay is gone, this refusal keeps a run that
+        // could outlast the caller's idempotency lease from starting at all.
+        throw new UnrecoverableError(
+          `the job started later than ${data.startWithinMs} ms after it was queued: refused, not run (a later start could outlast its idempotency lease)`,
+        );
+      }
       const bytes = await modules.load(data.cid);
       const task: ExecutionTask = {
         requestId: data.requestId,

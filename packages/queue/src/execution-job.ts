@@ -34,6 +34,12 @@ export interface ExecutionJobData {
   seed?: string | undefined;
   /** When the relay queued the job. @unit epoch milliseconds */
   queuedAt: number;
+  /**
+   * Longest wait from admission to start (see ExecutorRunOptions.startWithinMs), checked by the
+   * worker on Redis' clock: a job taken later is refused, never run, also when the relay that
+   * queued it is gone. @unit milliseconds @default no bound
+   */
+  startWithinMs?: number | undefined;
 }
 
 /** What a worker reports through BullMQ's job progress while a job runs. */

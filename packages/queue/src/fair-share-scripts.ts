@@ -39,11 +39,25 @@ return { tag, depth }
  * virtual clock advances to its tag), or when it is withdrawn before starting (cancelled, or the
  * add failed; then no class is given). Only the first call per job counts.
  *
- * KEYS: fair hash, pending hash, user-waiting hash, waiting-since set. ARGV: job id, class or "", tag.
- * Returns 1 when the job was still counted as waiting, else 0.
+ * A start may carry the job's start bound (ARGV[4], milliseconds after its admission, on Redis'
+ * clock so that no two machines' clocks are compared): a start later than that is reported late.
+ *
+ * KEYS: fair hash, pending hash, user-waiting hash, waiting-since set.
+ * ARGV: job id, class or "", tag, start bound in ms or "".
+ * Returns `{ counted, late }`: counted 1 when the job was still counted as waiting; late 1 when
+ * it started after its bound.
  */
 export const FAIR_LEAVE_SCRIPT = `
 local user = redis.call("HGET", KEYS[2], ARGV[1])
+local late = 0
+if ARGV[4] ~= "" then
+  local since = redis.call("ZSCORE", KEYS[4], ARGV[1])
+  if since then
+    local time = redis.call("TIME")
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    if now - tonumber(since) > tonumber(ARGV[4]) then late = 1 end
+  end
+end
 redis.call("ZREM", KEYS[4], ARGV[1])
 if user then
   redis.call("HDEL", KEYS[2], ARGV[1])
@@ -54,8 +68,8 @@ if ARGV[2] ~= "" then
   local clock = tonumber(redis.call("HGET", KEYS[1], field) or "0")
   if tonumber(ARGV[3]) > clock then redis.call("HSET", KEYS[1], field, ARGV[3]) end
 end
-if user then return 1 end
-return 0
+if user then return { 1, late } end
+return { 0, late }
 `;
 
 /**

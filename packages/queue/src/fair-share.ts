@@ -46,17 +46,18 @@ export async function admitJob(
 
 /**
  * Takes a job out of its user's lane: `start` when a worker starts it (advancing the class's
- * virtual clock to its tag), or without `start` when it is withdrawn before starting.
- * @returns whether the job was still counted as waiting.
+ * virtual clock to its tag), or without `start` when it is withdrawn before starting. A start
+ * with `startWithinMs` (its bound after admission) learns whether it is late.
+ * @returns whether the job was still counted as waiting, and whether it started past its bound.
  * @throws the Redis client's error.
  */
 export async function leaveLane(
   redis: FairShareRedis,
   layout: QueueLayout,
   jobId: string,
-  start?: { priority: ExecutionPriority; tag: number },
-): Promise<boolean> {
-  const counted = await redis.eval(
+  start?: { priority: ExecutionPriority; tag: number; startWithinMs?: number | undefined },
+): Promise<{ counted: boolean; late: boolean }> {
+  const [counted, late] = (await redis.eval(
     FAIR_LEAVE_SCRIPT,
     4,
     layout.fairKey,
@@ -66,8 +67,9 @@ export async function leaveLane(
     jobId,
     start?.priority ?? "",
     start?.tag ?? 0,
-  );
-  return counted === 1;
+    start?.startWithinMs === undefined ? "" : Math.floor(start.startWithinMs),
+  )) as [number, number];
+  return { counted: counted === 1, late: late === 1 };
 }
 
 /**

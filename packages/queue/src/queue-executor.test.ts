@@ -1,10 +1,12 @@
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import type { ExecutionTask, ExecutorEvent } from "@wasm-relay/core";
 import { ExecutorUnavailableError } from "@wasm-relay/core";
+import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { deleteKeys, exampleModule, REDIS_URL, testPrefix } from "../test/queue-test-setup.js";
 import { createQueueExecutor, type QueueExecutor } from "./create-queue-executor.js";
 import { createQueueWorker, type QueueWorker } from "./create-queue-worker.js";
+import { queueLayout } from "./queue-layout.js";
 
 // Gas enough for spin to run until max_time (it is the blocker of several tests).
 const policy = { max_memory: 16 * 65536, max_gas: 1e15, max_time: 5000 };
@@ -201,6 +203,40 @@ describe("queue executor and worker", () => {
         startWithinMs: 5000,
       }),
     ).resolves.toMatchObject({ success: true, output: 5 });
+  });
+
+  it("a worker refuses a job taken past its start bound when the relay that queued it is gone: failed, never run", async () => {
+    const { executor, prefix } = await setUp();
+    const blocker = executor.execute(
+      await task("spin", [], { requestId: "blocker", policy: { ...policy, max_time: 2000 } }),
+    );
+    await expect.poll(() => executor.stats().busy, { timeout: 10_000 }).toBe(1);
+    // Another relay queues a job with a 300 ms bound and is gone before it could withdraw it.
+    const gone = createQueueExecutor({ redisUrl: REDIS_URL, prefix, snapshotIntervalMs: 200 });
+    await gone.ready();
+    const orphan = gone
+      .execute(await task("calculator", [2, 3], { requestId: "orphan", userId: "b" }), {
+        startWithinMs: 300,
+      })
+      .catch((error: unknown) => error);
+    await expect.poll(() => executor.stats().queued, { timeout: 5000 }).toBe(1);
+    await gone.close();
+    expect(await orphan).toBeInstanceOf(ExecutorUnavailableError);
+    expect((await blocker).success).toBe(false);
+    const layout = queueLayout({ prefix });
+    const inspect = new Queue(layout.queueName, { connection: { url: REDIS_URL }, prefix });
+    try {
+      await expect
+        .poll(async () => (await inspect.getFailed()).map((job) => job.failedReason), {
+          timeout: 10_000,
+        })
+        .toEqual([expect.stringContaining("refused, not run")]);
+      const [failed] = await inspect.getFailed();
+      expect(failed!.data.requestId).toBe("orphan");
+      expect(failed!.returnvalue).toBeFalsy();
+    } finally {
+      await inspect.close();
+    }
   });
 
   it("cancels a waiting job (removed from the queue) and a running one (its worker stops it)", async () => {
