@@ -369,7 +369,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): QueueExecuto
       ...(task.deterministic !== undefined ? { deterministic: task.deterministic } : {}),
       ...(task.seed !== undefined ? { seed: task.seed } : {}),
       queuedAt,
-      ...(startWithinMs !== undefined ? { startWithinMs } : {}),
+      ...(startWithinMs !== undefined ? { startWithinMs, admittedAt: admission.admittedAt } : {}),
     };
     const result = new Promise<ExecutionResult>((resolve, reject) => {
       waiters.set(jobId, {

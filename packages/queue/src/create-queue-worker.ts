@@ -119,6 +119,7 @@ export function createQueueWorker(options: QueueWorkerOptions): QueueWorker {
         priority: data.priority,
         tag: data.fairTag,
         startWithinMs: data.startWithinMs,
+        admittedAt: data.admittedAt,
       });
       if (late) {
         // Its relay withdraws such a job; when that relay is gone, this refusal keeps a run that

@@ -40,6 +40,8 @@ export interface ExecutionJobData {
    * queued it is gone. @unit milliseconds @default no bound
    */
   startWithinMs?: number | undefined;
+  /** When Redis admitted the job, on Redis' clock (for the start bound). @unit epoch milliseconds */
+  admittedAt?: number | undefined;
 }
 
 /** What a worker reports through BullMQ's job progress while a job runs. */

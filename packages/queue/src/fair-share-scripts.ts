@@ -10,7 +10,8 @@
  *
  * KEYS: prioritized set, wait list, fair hash, pending hash, user-waiting hash, waiting-since set.
  * ARGV: user, class, job id, queue maximum (0: none), per-user maximum (0: none).
- * Returns `{ tag, depth }`, or `{ -1, depth }` (queue full), `{ -2, waiting }` (user's lane full).
+ * Returns `{ tag, depth, admittedAt }` (admittedAt: Redis' clock, ms), or `{ -1, depth }` (queue
+ * full), `{ -2, waiting }` (user's lane full).
  */
 export const FAIR_ADMIT_SCRIPT = `
 -- Admitted jobs that have not started: also those admitted but not yet added to BullMQ, so
@@ -30,8 +31,9 @@ redis.call("HSET", KEYS[3], userField, tag + 1)
 redis.call("HSET", KEYS[4], ARGV[3], ARGV[1])
 redis.call("HINCRBY", KEYS[5], ARGV[1], 1)
 local time = redis.call("TIME")
-redis.call("ZADD", KEYS[6], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[3])
-return { tag, depth }
+local admittedAt = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call("ZADD", KEYS[6], admittedAt, ARGV[3])
+return { tag, depth, admittedAt }
 `;
 
 /**
@@ -41,9 +43,11 @@ return { tag, depth }
  *
  * A start may carry the job's start bound (ARGV[4], milliseconds after its admission, on Redis'
  * clock so that no two machines' clocks are compared): a start later than that is reported late.
+ * The admission time is the waiting-since entry, or ARGV[5] (the job's own record of it) once
+ * that entry is gone — a rerun after the first worker died is checked as well.
  *
  * KEYS: fair hash, pending hash, user-waiting hash, waiting-since set.
- * ARGV: job id, class or "", tag, start bound in ms or "".
+ * ARGV: job id, class or "", tag, start bound in ms or "", admission time in ms or "".
  * Returns `{ counted, late }`: counted 1 when the job was still counted as waiting; late 1 when
  * it started after its bound.
  */
@@ -52,6 +56,7 @@ local user = redis.call("HGET", KEYS[2], ARGV[1])
 local late = 0
 if ARGV[4] ~= "" then
   local since = redis.call("ZSCORE", KEYS[4], ARGV[1])
+  if not since and ARGV[5] ~= "" then since = ARGV[5] end
   if since then
     local time = redis.call("TIME")
     local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

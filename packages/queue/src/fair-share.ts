@@ -8,7 +8,13 @@ export type FairShareRedis = Pick<Redis, "eval">;
 
 /** What admission decided. */
 export type Admission =
-  | { admitted: true; tag: number; depth: number }
+  | {
+      admitted: true;
+      tag: number;
+      depth: number;
+      /** When Redis admitted it, on Redis' clock. @unit epoch milliseconds */
+      admittedAt: number;
+    }
   | { admitted: false; reason: "queue_full"; depth: number }
   | { admitted: false; reason: "user_full"; waiting: number };
 
@@ -24,7 +30,7 @@ export async function admitJob(
   job: { id: string; userId: string; priority: ExecutionPriority },
   limits: { maxQueue?: number | undefined; maxPerUser?: number | undefined },
 ): Promise<Admission> {
-  const [code, count] = (await redis.eval(
+  const [code, count, admittedAt] = (await redis.eval(
     FAIR_ADMIT_SCRIPT,
     6,
     layout.prioritizedKey,
@@ -38,10 +44,10 @@ export async function admitJob(
     job.id,
     limits.maxQueue ?? 0,
     limits.maxPerUser ?? 0,
-  )) as [number, number];
+  )) as [number, number, number?];
   if (code === -1) return { admitted: false, reason: "queue_full", depth: count };
   if (code === -2) return { admitted: false, reason: "user_full", waiting: count };
-  return { admitted: true, tag: code, depth: count };
+  return { admitted: true, tag: code, depth: count, admittedAt: admittedAt ?? 0 };
 }
 
 /**
@@ -55,7 +61,13 @@ export async function leaveLane(
   redis: FairShareRedis,
   layout: QueueLayout,
   jobId: string,
-  start?: { priority: ExecutionPriority; tag: number; startWithinMs?: number | undefined },
+  start?: {
+    priority: ExecutionPriority;
+    tag: number;
+    startWithinMs?: number | undefined;
+    /** The job's admission time (Redis' clock), for a rerun whose waiting entry is gone. @unit epoch milliseconds */
+    admittedAt?: number | undefined;
+  },
 ): Promise<{ counted: boolean; late: boolean }> {
   const [counted, late] = (await redis.eval(
     FAIR_LEAVE_SCRIPT,
@@ -68,6 +80,7 @@ export async function leaveLane(
     start?.priority ?? "",
     start?.tag ?? 0,
     start?.startWithinMs === undefined ? "" : Math.floor(start.startWithinMs),
+    start?.admittedAt === undefined ? "" : start.admittedAt,
   )) as [number, number];
   return { counted: counted === 1, late: late === 1 };
 }
