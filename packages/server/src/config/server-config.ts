@@ -3,13 +3,7 @@ import { z } from "zod";
 import { authorizationEnvironmentShape } from "../authorization/authorization-environment.js";
 import { identityEnvironmentShape } from "../identity/identity-environment.js";
 import { websocketEnvironmentShape } from "../websocket/websocket-environment.js";
-
-const integer = (name: string, fallback: number, minimum = 1) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .int(`${name} must be a whole number`)
-    .min(minimum, `${name} must be at least ${minimum}`)
-    .default(fallback);
+import { integerVariable as integer } from "./integer-variable.js";
 
 const optionalText = z
   .string()

@@ -1,37 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { killStartedCli, startCli } from "./start-cli.js";
 
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
-let child: ChildProcess | undefined;
-
-afterEach(() => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
-});
-
-/** Starts the built CLI on a free port; resolves with its base URL once it listens. */
-async function startCli(
-  env: Record<string, string>,
-): Promise<{ url: string; process: ChildProcess }> {
-  const started = spawn(process.execPath, [cli], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child = started;
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    started.stderr?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /listening on (http:\/\/\S+?)[\s(]/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    });
-    started.once("exit", (code) =>
-      reject(new Error(`relay-server exited with ${code}: ${output}`)),
-    );
-  });
-  return { url, process: started };
-}
+afterEach(killStartedCli);
 
 describe("graceful shutdown", () => {
   it("finishes 50 in-flight executions on SIGTERM, then exits 0 within the bound", async () => {
