@@ -7,6 +7,7 @@ import {
   encodeSseMessage,
   SSE_CONTENT_TYPE,
 } from "@wasm-relay/core/sse";
+import { eventStreamHeaders } from "../http/event-stream-headers.js";
 import { HttpProblem, httpProblem } from "../http/http-problem.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import type { RouteHandler } from "../http/route-table.js";
@@ -99,12 +100,7 @@ function streamAnswers(
   response: ServerResponse,
   answers: Promise<Omit<BatchResultEvent, "index">>[],
 ): Promise<void> {
-  response.writeHead(200, {
-    "Content-Type": `${SSE_CONTENT_TYPE}; charset=utf-8`,
-    "Cache-Control": "no-cache",
-    Connection: "keep-alive",
-    "X-Accel-Buffering": "no",
-  });
+  response.writeHead(200, eventStreamHeaders);
   // Headers out at once: the client knows the batch was accepted before the first result.
   response.flushHeaders();
   const written = answers.map((answer, index) =>

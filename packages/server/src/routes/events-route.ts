@@ -11,10 +11,10 @@ import {
   encodeSseComment,
   encodeSseMessage,
   encodeSseRetry,
-  SSE_CONTENT_TYPE,
   SSE_EVENTS_LOST_EVENT,
 } from "@wasm-relay/core/sse";
 import { permissionDeniedProblem } from "../authorization/require-permission.js";
+import { eventStreamHeaders } from "../http/event-stream-headers.js";
 import { httpProblem } from "../http/http-problem.js";
 import type { RouteHandler } from "../http/route-table.js";
 import type { Authenticator } from "../identity/authenticator.js";
@@ -49,13 +49,6 @@ export interface EventStreamOptions {
 }
 
 const LONGEST_ID = 200;
-
-const eventStreamHeaders = {
-  "Content-Type": `${SSE_CONTENT_TYPE}; charset=utf-8`,
-  "Cache-Control": "no-cache",
-  Connection: "keep-alive",
-  "X-Accel-Buffering": "no",
-};
 
 /**
  * `GET /intent/execute-wasm/events`: Server-Sent Events of the caller's own executions (an

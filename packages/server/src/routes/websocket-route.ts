@@ -4,6 +4,7 @@ import { defineRoute } from "../http/route-definition.js";
 import { writeJson } from "../http/write-answer.js";
 import { problemResponse } from "../openapi/route-responses.js";
 import { createAsyncApiDocument } from "../websocket/asyncapi-document.js";
+import { websocketEnvironmentShape } from "../websocket/websocket-environment.js";
 import type { RouteDependencies } from "./route-dependencies.js";
 
 /**
@@ -50,18 +51,18 @@ export const asyncApiRouteDefinition = defineRoute<RouteDependencies>({
   },
   handler: (dependencies) => {
     const config = dependencies.config;
-    const document = createAsyncApiDocument({
-      version: "0.1.0",
-      limits: {
-        RELAY_WS_INIT_TIMEOUT: config.RELAY_WS_INIT_TIMEOUT,
-        RELAY_WS_MAX_IN_FLIGHT: config.RELAY_WS_MAX_IN_FLIGHT,
-        RELAY_WS_MAX_PAYLOAD: config.RELAY_WS_MAX_PAYLOAD,
-        RELAY_WS_BUFFER: config.RELAY_WS_BUFFER,
-        RELAY_WS_SLOW_GRACE: config.RELAY_WS_SLOW_GRACE,
-        RELAY_WS_HEARTBEAT: config.RELAY_WS_HEARTBEAT,
-      },
-    });
+    // Built on the first request, not at start-up (it converts every message schema).
+    let document: ReturnType<typeof createAsyncApiDocument> | undefined;
     return ({ response }) => {
+      document ??= createAsyncApiDocument({
+        version: "0.1.0",
+        limits: Object.fromEntries(
+          Object.keys(websocketEnvironmentShape).map((name) => [
+            name,
+            config[name as keyof typeof websocketEnvironmentShape],
+          ]),
+        ),
+      });
       writeJson(response, 200, document, { "Cache-Control": "public, max-age=300" });
     };
   },

@@ -27,8 +27,6 @@ export interface WebSocketEndpointOptions {
 export interface WebSocketEndpoint {
   /** Serves upgrades of `server` (other paths are answered 404 and closed). */
   attach(server: Server): void;
-  /** Open connections. */
-  readonly size: number;
   /**
    * Graceful shutdown: new upgrades are refused (503); on each connection new operations are
    * refused, subscriptions complete and, once its executions in flight are answered, it closes
@@ -123,9 +121,6 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   return {
     attach(httpServer) {
       httpServer.on("upgrade", upgrade);
-    },
-    get size() {
-      return connections.size;
     },
     async close({ timeoutMs, graceMs = 5_000 }) {
       closing = true;

@@ -72,13 +72,3 @@ export function createWebSocketMetrics(registry: Registry): WebSocketMetrics {
     deadPeerTerminated: () => deadPeers.inc(),
   };
 }
-
-/** Counts nothing (a server built without a registry). */
-export const noopWebSocketMetrics: WebSocketMetrics = {
-  opened() {},
-  closed() {},
-  received() {},
-  eventDropped() {},
-  slowConsumerClosed() {},
-  deadPeerTerminated() {},
-};
