@@ -1,3 +1,4 @@
+import { LONGEST_IDEMPOTENCY_KEY } from "../schemas/execute-request.js";
 import type { ProblemDetail } from "../schemas/problem.js";
 
 /**
@@ -15,4 +16,4 @@ export type CancelOutcome =
   | { kind: "invalid"; details: ProblemDetail[] };
 
 /** Longest id `relay.cancel` looks up: the longest idempotency key. */
-export const LONGEST_CANCEL_ID = 255;
+export const LONGEST_CANCEL_ID = LONGEST_IDEMPOTENCY_KEY;

@@ -59,6 +59,9 @@ export const cgiInputsSchema = z
 /** The inputs of a `cgi` run. */
 export type CgiInputs = z.infer<typeof cgiInputsSchema>;
 
+/** Longest idempotency key, in the body or the `Idempotency-Key` header (it becomes a store key). */
+export const LONGEST_IDEMPOTENCY_KEY = 255;
+
 /** Body of `POST /intent/execute-wasm`. */
 export const executeRequestSchema = z
   .object({
@@ -79,7 +82,7 @@ export const executeRequestSchema = z
       description: "Resource policy; missing fields take the server's defaults.",
     }),
     /** Explicit idempotency key; the `Idempotency-Key` header is also accepted. */
-    idempotency_key: z.string().min(1).max(255).optional().meta({
+    idempotency_key: z.string().min(1).max(LONGEST_IDEMPOTENCY_KEY).optional().meta({
       description:
         "Explicit idempotency key; the Idempotency-Key header is also accepted. Default: the request's content hash.",
     }),

@@ -158,12 +158,24 @@ function functionRouteDefinition(method: FunctionMethod): RouteDefinition<Module
         relay: dependencies.relay,
         authenticator: dependencies.authenticator,
         authorizer: dependencies.authorizer,
-        moduleKind: createFunctionModuleKinds(dependencies.resolver),
+        moduleKind: sharedModuleKinds(dependencies.resolver),
         settings: dependencies.resolver.functionSettings,
         maxBodyBytes: dependencies.config.RELAY_MAX_BODY_BYTES,
         anonymousByDefault: dependencies.config.RELAY_AUTH === "dev-headers",
       }),
   });
+}
+
+// One module-kind cache per resolver, shared by the routes of every method.
+const moduleKindsByResolver = new WeakMap<object, ReturnType<typeof createFunctionModuleKinds>>();
+
+function sharedModuleKinds(resolver: Parameters<typeof createFunctionModuleKinds>[0]) {
+  let kinds = moduleKindsByResolver.get(resolver);
+  if (!kinds) {
+    kinds = createFunctionModuleKinds(resolver);
+    moduleKindsByResolver.set(resolver, kinds);
+  }
+  return kinds;
 }
 
 /** `/fn/{function}/{path}` for every method a function endpoint can answer. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Authorizer, Identity, Relay, RelayOutcome } from "@wasm-relay/core";
 import { httpProblem } from "../http/http-problem.js";
+import { idempotencyKeyHeader } from "../http/idempotency-key-header.js";
 import { readBody } from "../http/read-json-body.js";
 import type { RouteHandler } from "../http/route-table.js";
 import { shuttingDownProblem } from "../http/shutting-down.js";
@@ -18,9 +19,6 @@ import {
 } from "./function-settings.js";
 import type { FunctionSettingsStore } from "./function-settings-store.js";
 import { numericArguments } from "./numeric-arguments.js";
-
-/** Longest `Idempotency-Key` header accepted, as on the execute route. */
-const LONGEST_IDEMPOTENCY_KEY = 255;
 
 /** The role of a caller who sent no credentials to a function that allows anonymous calls. */
 export const ANONYMOUS_ROLE = "anonymous";
@@ -52,23 +50,6 @@ function sentCredentials(request: IncomingMessage): boolean {
     headers.user_id !== undefined ||
     headers["user-id"] !== undefined
   );
-}
-
-function idempotencyKeyOf(request: IncomingMessage): string | undefined {
-  const header = request.headers["idempotency-key"];
-  const key = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (key !== undefined && key.length > LONGEST_IDEMPOTENCY_KEY) {
-    throw httpProblem(400, "invalid-request", "Invalid request", {
-      detail: `the Idempotency-Key header must be at most ${LONGEST_IDEMPOTENCY_KEY} characters`,
-      details: [
-        {
-          path: "header.idempotency-key",
-          message: `must be at most ${LONGEST_IDEMPOTENCY_KEY} characters`,
-        },
-      ],
-    });
-  }
-  return key || undefined;
 }
 
 function methodNotAllowed(method: string, allowed: readonly FunctionMethod[]) {
@@ -109,7 +90,7 @@ export function functionRoute(options: FunctionRouteOptions): RouteHandler {
     } else {
       identity = await options.authenticator.authenticate(request.headers);
     }
-    const idempotencyKey = idempotencyKeyOf(request);
+    const idempotencyKey = idempotencyKeyHeader(request);
     const execute = async (body: unknown): Promise<RelayOutcome> => {
       try {
         return await options.relay.execute(body, identity, {

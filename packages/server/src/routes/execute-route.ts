@@ -1,6 +1,11 @@
 import type { Relay, RelayOutcome } from "@wasm-relay/core";
-import { executeRequestSchema, executeResponseSchema, outcomeToHttp } from "@wasm-relay/core";
-import { httpProblem } from "../http/http-problem.js";
+import {
+  executeRequestSchema,
+  executeResponseSchema,
+  LONGEST_IDEMPOTENCY_KEY,
+  outcomeToHttp,
+} from "@wasm-relay/core";
+import { idempotencyKeyHeader } from "../http/idempotency-key-header.js";
 import { readJsonBody } from "../http/read-json-body.js";
 import { defineRoute, schemaComponent } from "../http/route-definition.js";
 import type { RouteHandler } from "../http/route-table.js";
@@ -17,9 +22,6 @@ import {
 } from "../openapi/route-responses.js";
 import type { RouteDependencies } from "./route-dependencies.js";
 
-/** Longest `Idempotency-Key` header accepted, as for the body's `idempotency_key`. */
-const LONGEST_IDEMPOTENCY_KEY = 255;
-
 /**
  * `POST /intent/execute-wasm`: authenticate, parse, run the pipeline, write its answer. The
  * request's signal (aborted when shutdown stops waiting) aborts the pipeline, which releases
@@ -35,24 +37,11 @@ export function executeRoute(options: {
   return async ({ request, response, signal }) => {
     const identity = await options.authenticator.authenticate(request.headers);
     const body = await readJsonBody(request, options.maxBodyBytes);
-    const header = request.headers["idempotency-key"];
-    const idempotencyKey = Array.isArray(header) ? header[0] : header;
-    if (idempotencyKey !== undefined && idempotencyKey.trim().length > LONGEST_IDEMPOTENCY_KEY) {
-      // The same bound as the body's `idempotency_key`: the key becomes a store key.
-      throw httpProblem(400, "invalid-request", "Invalid request", {
-        detail: `the Idempotency-Key header must be at most ${LONGEST_IDEMPOTENCY_KEY} characters`,
-        details: [
-          {
-            path: "header.idempotency-key",
-            message: `must be at most ${LONGEST_IDEMPOTENCY_KEY} characters`,
-          },
-        ],
-      });
-    }
+    const idempotencyKey = idempotencyKeyHeader(request);
     let outcome: RelayOutcome;
     try {
       outcome = await options.relay.execute(body, identity, {
-        idempotencyKey: idempotencyKey?.trim() || undefined,
+        idempotencyKey,
         signal,
       });
     } catch (error) {
