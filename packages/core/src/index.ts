@@ -33,4 +33,5 @@ export * from "./ports/index.js";
 export * from "./result-cache/question-identity.js";
 export * from "./result-cache/result-cache-policy.js";
 export * from "./schemas/index.js";
+export * from "./time/with-time-bound.js";
 export * from "./websocket/index.js";

@@ -7,6 +7,7 @@ import {
   type ExecutorEvent,
   type ExecutorRunOptions,
   ExecutorUnavailableError,
+  withTimeBound,
 } from "@wasm-relay/core";
 import { Job, Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -91,14 +92,9 @@ interface Waiter {
   lastPoll: number;
 }
 
+/** `promise`, or an Error naming `what` once `ms` have passed (core's withTimeBound). */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withTimeBound(promise, ms, () => new Error(`${what} took longer than ${ms} ms`));
 }
 
 /**
